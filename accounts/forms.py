@@ -1,0 +1,55 @@
+from django import forms
+
+from accounts.models import User, available_zones, validate_tz
+
+
+def zone_choices():
+    return [(z, z.replace("_", " ")) for z in sorted(available_zones())]
+
+
+class TimeZoneField(forms.ChoiceField):
+    """A select of IANA zones; the server validates whatever arrives."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Time zone")
+        kwargs.setdefault("help_text", "Your days, deadlines and reminders follow this zone.")
+        super().__init__(choices=zone_choices, **kwargs)
+        self.widget.attrs["data-browser-tz"] = "true"
+
+    def validate(self, value):
+        # The choice list and the validator agree; the validator gives the clearer message.
+        forms.Field.validate(self, value)
+        validate_tz(value)
+
+
+class SignupForm(forms.Form):
+    """Extra sign-up fields for allauth: a name and a zone (pre-filled from the browser)."""
+
+    display_name = forms.CharField(
+        label="Your name",
+        max_length=60,
+        help_text="How the app, and any buddy you invite, will address you.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    tz = TimeZoneField(initial="UTC")
+
+    field_order = ["display_name", "email", "password1", "password2", "tz"]
+
+    def signup(self, request, user):
+        user.display_name = self.cleaned_data["display_name"]
+        user.tz = self.cleaned_data["tz"]
+        user.save(update_fields=["display_name", "tz"])
+
+
+class ProfileForm(forms.ModelForm):
+    tz = TimeZoneField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The saved zone is a choice the person made: the browser must not override it.
+        self.fields["tz"].widget.attrs["data-keep-zone"] = "true"
+
+    class Meta:
+        model = User
+        fields = ["display_name", "tz"]
+        labels = {"display_name": "Your name"}

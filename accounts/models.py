@@ -1,0 +1,98 @@
+import uuid
+import zoneinfo
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+
+def validate_tz(value):
+    """Accept only IANA zone names this machine knows ("Europe/London", not "BST")."""
+    if value not in available_zones():
+        raise ValidationError(
+            "“%(value)s” is not a time zone we know. Choose one from the list, "
+            "for example Europe/London.",
+            params={"value": value},
+            code="invalid_tz",
+        )
+
+
+_ZONES = None
+
+
+def available_zones():
+    global _ZONES  # noqa: PLW0603 - computed once per process, the set never changes
+    if _ZONES is None:
+        _ZONES = frozenset(zoneinfo.available_timezones()) - {"localtime", "Factory"}
+    return _ZONES
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person: logs in by email, has a display name and an IANA time zone."""
+
+    username = None
+    first_name = None
+    last_name = None
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField("email address", unique=True)
+    display_name = models.CharField(
+        max_length=60,
+        help_text="How the app, and any buddy you invite, will address you.",
+    )
+    tz = models.CharField(
+        "time zone",
+        max_length=64,
+        default="UTC",
+        validators=[validate_tz],
+        help_text="Your days, deadlines and reminders follow this zone.",
+    )
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = UserManager()
+
+    def __str__(self):
+        return self.display_name or self.email
+
+    def get_full_name(self):
+        return self.display_name
+
+    def get_short_name(self):
+        return self.display_name
+
+    @cached_property
+    def zone(self):
+        return zoneinfo.ZoneInfo(self.tz)
+
+    def local_now(self):
+        return timezone.now().astimezone(self.zone)
+
+    def local_today(self):
+        """Return today's date where this person is (their day, not the server's)."""
+        return self.local_now().date()

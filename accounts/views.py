@@ -1,0 +1,25 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.forms import ProfileForm
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    user = request.user
+    if request.method == "POST":
+        form = ProfileForm(request.POST, instance=user)
+        if form.is_valid():
+            form.save()
+            if "tz" in form.changed_data:
+                user.__dict__.pop("zone", None)
+                from plans.models import Step
+
+                Step.objects.filter(plan__owner=user).recompute_checkups()
+            messages.success(request, "Your profile is saved.")
+            return redirect("accounts-profile")
+        return render(request, "accounts/profile.html", {"form": form}, status=422)
+    return render(request, "accounts/profile.html", {"form": ProfileForm(instance=user)})

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class CareerplanConfig(AppConfig):
+    """Site-wide pieces that belong to no single app: heartbeat, status page, errors."""
+
+    name = "careerplan"
+    verbose_name = "careerplan site"

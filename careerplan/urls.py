@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from careerplan import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("status/", views.status, name="status"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("", include("plans.urls")),
+    path("journal/", include("journals.urls")),
+    path("buddies/", include("buddies.urls")),
+]
+
+handler403 = "careerplan.views.permission_denied"
+handler404 = "careerplan.views.page_not_found"
+handler500 = "careerplan.views.server_error"

@@ -1,0 +1,349 @@
+import uuid
+from datetime import UTC, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+# A step's buddy check-up becomes due at this local time on the morning after its
+# completion date: the planner had the whole day, and the buddy hears about it at a
+# civil hour in the planner's zone.
+CHECKUP_LOCAL_TIME = time(9, 0)
+
+
+def checkup_instant(due_date, zone, at=CHECKUP_LOCAL_TIME):
+    """Return the UTC instant the check-up for a step due on `due_date` becomes due.
+
+    1. Take `at` (09:00) on the day after `due_date` as a wall-clock time in `zone`.
+    2. If that wall-clock time does not exist (a DST gap, as on days whose clocks jump
+       forward over it), zoneinfo with fold=0 resolves it with the offset from before
+       the gap, which lands on the first real instant after it; normalising through UTC
+       gives that instant.
+    3. If it occurs twice (a DST overlap), fold=0 picks the first occurrence: the
+       earlier of the two, so the check-up is never later than promised.
+    """
+    local = datetime.combine(due_date + timedelta(days=1), at, tzinfo=zone)
+    return local.astimezone(UTC)
+
+
+class PlanQuerySet(models.QuerySet):
+    def for_owner(self, user):
+        return self.filter(owner=user)
+
+    def active(self):
+        return self.filter(status=Plan.Status.ACTIVE)
+
+
+class Plan(models.Model):
+    """A career goal stated SMART and in positive terms, and everything done towards it."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ARCHIVED = "archived", "Archived"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="plans")
+    goal = models.CharField(
+        "your goal",
+        max_length=300,
+        help_text="Say where you are going, in positive terms: “I will be running …”.",
+    )
+    measure = models.TextField(
+        "how you will know you have arrived",
+        max_length=1000,
+        blank=True,
+        help_text="What will be true, that you could show someone, on the day you arrive?",
+    )
+    relevance = models.TextField(
+        "why it matters to you",
+        max_length=1000,
+        blank=True,
+        help_text="What this change gives you that you want.",
+    )
+    target_date = models.DateField("target date", null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    is_example = models.BooleanField(default=False)
+    created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            # Used by the dashboard and the plan list: a person's plans, newest first.
+            models.Index(fields=["owner", "status", "-created"], name="plan_owner_status_idx"),
+        ]
+
+    def __str__(self):
+        return self.goal
+
+
+class StepQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=Step.Status.OPEN)
+
+    def done(self):
+        return self.filter(status=Step.Status.DONE)
+
+    def dated(self):
+        """Action steps: those with a completion date (undated ones still need breaking down)."""
+        return self.filter(due_date__isnull=False)
+
+    def checkup_due(self, now):
+        """Return open steps whose check-up instant has passed and that no sweep has claimed.
+
+        The filter matches the partial index `step_checkup_sweep_idx` exactly, so the
+        sweep's cost follows the due rows, not the size of the table.
+        """
+        return self.filter(
+            status=Step.Status.OPEN,
+            checkup_claimed__isnull=True,
+            checkup_due__isnull=False,
+            checkup_due__lte=now,
+        )
+
+    def recompute_checkups(self):
+        """Recompute `checkup_due` for these steps (after a change of the planner's zone)."""
+        steps = list(self.select_related("plan__owner"))
+        for step in steps:
+            step.checkup_due = step.compute_checkup_due()
+        self.model.objects.bulk_update(steps, ["checkup_due"], batch_size=500)
+        return len(steps)
+
+
+class Step(models.Model):
+    """A small step towards a plan's goal, with a completion date and an optional reward.
+
+    Steps form the reverse-engineering tree through `parent` (None: directly under the
+    goal). A step with a `due_date` is an action step; one without still needs breaking
+    down ("What would I have to have done first?").
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        DROPPED = "dropped", "Dropped"
+
+    class Source(models.TextChoices):
+        DIRECT = "direct", "Added directly"
+        GROW = "grow", "Committed on a GROW sheet"
+        TREE = "tree", "Reverse engineering"
+        EXAMPLE = "example", "Worked example"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="steps")
+    parent = models.ForeignKey(
+        "self", models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    position = models.PositiveIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    notes = models.TextField(max_length=2000, blank=True)
+    due_date = models.DateField("completion date", null=True, blank=True)
+    reward = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Something to look forward to, e.g. “a trip to the cinema”.",
+    )
+    reward_enjoyed = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.DIRECT)
+    created = models.DateTimeField(default=timezone.now)
+    completed = models.DateTimeField(null=True, blank=True)
+    # The UTC instant the buddy check-up becomes due (None for undated or closed steps),
+    # and the instant a sweep claimed it (the check-up is then made exactly once).
+    checkup_due = models.DateTimeField(null=True, blank=True)
+    checkup_claimed = models.DateTimeField(null=True, blank=True)
+
+    objects = StepQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            # Used by the check-up sweep (StepQuerySet.checkup_due): only open, unclaimed
+            # steps with a due instant are in the index, so it stays small.
+            models.Index(
+                fields=["checkup_due"],
+                name="step_checkup_sweep_idx",
+                condition=Q(status="open", checkup_claimed__isnull=True)
+                & Q(checkup_due__isnull=False),
+            ),
+            # Used by the plan page, tree and wall chart: a plan's steps in order.
+            models.Index(fields=["plan", "parent", "position"], name="step_plan_tree_idx"),
+            # Used by the dashboard and journal: a plan's steps by date and state.
+            models.Index(fields=["plan", "status", "due_date"], name="step_plan_due_idx"),
+            # Used by the journal: steps completed on a day.
+            models.Index(fields=["plan", "completed"], name="step_plan_completed_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def compute_checkup_due(self):
+        if self.status != Step.Status.OPEN or self.due_date is None:
+            return None
+        return checkup_instant(self.due_date, self.plan.owner.zone)
+
+    def is_overdue(self, today):
+        return (
+            self.status == Step.Status.OPEN and self.due_date is not None and self.due_date < today
+        )
+
+    def save(self, *args, **kwargs):
+        # Keep the check-up instant true to the date and state on every save that may
+        # change them, so no caller can forget it.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or {"due_date", "status"} & set(update_fields):
+            self.checkup_due = self.compute_checkup_due()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "checkup_due"}
+        super().save(*args, **kwargs)
+
+    def mark_done(self, now=None):
+        """Check the step off; return True if it changed (False if it was already done)."""
+        now = now or timezone.now()
+        changed = (
+            Step.objects.filter(pk=self.pk)
+            .exclude(status=Step.Status.DONE)
+            .update(status=Step.Status.DONE, completed=now, checkup_due=None)
+        )
+        if changed:
+            self.status, self.completed, self.checkup_due = Step.Status.DONE, now, None
+            StepEvent.objects.create(step=self, kind=StepEvent.Kind.DONE, created=now)
+        return bool(changed)
+
+    def mark_open(self, now=None):
+        """Undo a check-off or a drop; the check-up is due again if the date is past."""
+        now = now or timezone.now()
+        if self.status == Step.Status.OPEN:
+            return False
+        self.status = Step.Status.OPEN
+        self.completed = None
+        self.save(update_fields=["status", "completed"])
+        StepEvent.objects.create(step=self, kind=StepEvent.Kind.REOPENED, created=now)
+        return True
+
+    def mark_dropped(self, reason="", now=None):
+        now = now or timezone.now()
+        if self.status == Step.Status.DROPPED:
+            return False
+        self.status = Step.Status.DROPPED
+        self.completed = None
+        self.save(update_fields=["status", "completed"])
+        StepEvent.objects.create(step=self, kind=StepEvent.Kind.DROPPED, reason=reason, created=now)
+        return True
+
+    def reschedule(self, new_date, reason, now=None):
+        """Move the completion date, keeping the old date and the reason in the history."""
+        now = now or timezone.now()
+        old_date = self.due_date
+        self.due_date = new_date
+        # A new date is a new promise: its check-up has not been made yet.
+        self.checkup_claimed = None
+        self.save(update_fields=["due_date", "checkup_claimed"])
+        StepEvent.objects.create(
+            step=self,
+            kind=StepEvent.Kind.RESCHEDULED,
+            old_date=old_date,
+            new_date=new_date,
+            reason=reason,
+            created=now,
+        )
+
+
+class StepEvent(models.Model):
+    """What happened to a step and when: the history the planner and buddies see.
+
+    `committed` events are written when the planner commits to a step (on a GROW sheet's
+    Way forward, or by giving a tree node a date); the buddies app turns them into
+    commitment emails.
+    """
+
+    class Kind(models.TextChoices):
+        COMMITTED = "committed", "Committed"
+        DONE = "done", "Done"
+        REOPENED = "reopened", "Reopened"
+        DROPPED = "dropped", "Dropped"
+        RESCHEDULED = "rescheduled", "Rescheduled"
+
+    step = models.ForeignKey(Step, models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    created = models.DateTimeField(default=timezone.now)
+    old_date = models.DateField(null=True, blank=True)
+    new_date = models.DateField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [
+            # Used by the commitment emails: recent commitments, oldest first.
+            models.Index(fields=["kind", "created"], name="stepevent_kind_created_idx"),
+            # Used by a step's history.
+            models.Index(fields=["step", "created"], name="stepevent_step_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.step}"
+
+
+class GrowSession(models.Model):
+    """One run-through of the GROW sheet for a plan: Goal, Reality, Obstacles and
+    Options, Way forward. Numbered from 1; earlier ones stay readable."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="grow_sessions")
+    number = models.PositiveIntegerField()
+    goal = models.TextField("goal", max_length=1000, blank=True)
+    reality = models.TextField("your current situation", max_length=3000, blank=True)
+    discoveries = models.TextField(
+        "what you have found out about yourself", max_length=3000, blank=True
+    )
+    steps_taken = models.TextField(
+        "positive steps you have already taken", max_length=3000, blank=True
+    )
+    created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="grow_plan_number_uniq"),
+        ]
+
+    def __str__(self):
+        return f"GROW #{self.number} for {self.plan}"
+
+
+class Obstacle(models.Model):
+    class Kind(models.TextChoices):
+        PRACTICAL = "practical", "Practical"
+        PEOPLE = "people", "Other people"
+        MYSELF = "myself", "Myself (attitudes and beliefs)"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    session = models.ForeignKey(GrowSession, models.CASCADE, related_name="obstacles")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PRACTICAL)
+    text = models.CharField(max_length=300)
+    position = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return self.text
+
+
+class Option(models.Model):
+    """A brainstormed option; committing it on the Way forward makes it a dated step."""
+
+    class Prompt(models.TextChoices):
+        ELSE = "else", "What else could I do?"
+        HELP = "help", "Who could help?"
+        SOMEONE = "someone", "What would someone else in your place do?"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    session = models.ForeignKey(GrowSession, models.CASCADE, related_name="options")
+    text = models.CharField(max_length=300)
+    prompt = models.CharField(max_length=10, choices=Prompt.choices, blank=True)
+    obstacle = models.ForeignKey(
+        Obstacle, models.SET_NULL, null=True, blank=True, related_name="options"
+    )
+    step = models.OneToOneField(Step, models.SET_NULL, null=True, blank=True, related_name="option")
+    position = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return self.text

@@ -1,0 +1,44 @@
+// careerplan's small progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+
+  // Pre-select the browser's time zone in a zone <select> the person has not touched
+  // (sign-up and profile); the server still validates whatever is sent.
+  function preselectBrowserZone(root) {
+    var zone;
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch (e) {
+      return;
+    }
+    if (!zone) return;
+    root.querySelectorAll("select[data-browser-tz]").forEach(function (select) {
+      if (select.dataset.keepZone === "true") return;
+      if (select.value && select.value !== "UTC") return;
+      var option = select.querySelector('option[value="' + zone.replace(/"/g, "") + '"]');
+      if (option) select.value = zone;
+    });
+  }
+
+  // Confirm before a destructive submit (forms with data-confirm="...").
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
+
+  // Print buttons (data-print) instead of inline onclick handlers, which the CSP forbids.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-print]");
+    if (button) {
+      event.preventDefault();
+      window.print();
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    preselectBrowserZone(document);
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    preselectBrowserZone(event.target);
+  });
+})();
