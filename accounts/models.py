@@ -23,7 +23,7 @@ _ZONES = None
 
 
 def available_zones():
-    global _ZONES  # noqa: PLW0603 - computed once per process, the set never changes
+    global _ZONES
     if _ZONES is None:
         _ZONES = frozenset(zoneinfo.available_timezones()) - {"localtime", "Factory"}
     return _ZONES

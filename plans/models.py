@@ -178,16 +178,6 @@ class Step(models.Model):
     def __str__(self):
         return self.title
 
-    def compute_checkup_due(self):
-        if self.status != Step.Status.OPEN or self.due_date is None:
-            return None
-        return checkup_instant(self.due_date, self.plan.owner.zone)
-
-    def is_overdue(self, today):
-        return (
-            self.status == Step.Status.OPEN and self.due_date is not None and self.due_date < today
-        )
-
     def save(self, *args, **kwargs):
         # Keep the check-up instant true to the date and state on every save that may
         # change them, so no caller can forget it.
@@ -197,6 +187,16 @@ class Step(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "checkup_due"}
         super().save(*args, **kwargs)
+
+    def compute_checkup_due(self):
+        if self.status != Step.Status.OPEN or self.due_date is None:
+            return None
+        return checkup_instant(self.due_date, self.plan.owner.zone)
+
+    def is_overdue(self, today):
+        return (
+            self.status == Step.Status.OPEN and self.due_date is not None and self.due_date < today
+        )
 
     def mark_done(self, now=None):
         """Check the step off; return True if it changed (False if it was already done)."""
