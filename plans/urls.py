@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("plans.urls_steps")),
     path("", include("plans.urls_grow")),
     path("", include("plans.urls_tree")),
+    path("", include("plans.urls_wallchart")),
 ]
