@@ -108,8 +108,10 @@ class Note(models.Model):
         COMMENT = "comment", "Wrote a comment"
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    buddyship = models.ForeignKey(Buddyship, models.CASCADE, related_name="notes")
-    step = models.ForeignKey(Step, models.CASCADE, null=True, blank=True, related_name="notes")
+    buddyship = models.ForeignKey(Buddyship, models.CASCADE, related_name="buddy_notes")
+    step = models.ForeignKey(
+        Step, models.CASCADE, null=True, blank=True, related_name="buddy_notes"
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     text = models.CharField(max_length=500, blank=True)
     created = models.DateTimeField(default=timezone.now)
