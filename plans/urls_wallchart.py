@@ -1,1 +1,7 @@
-urlpatterns = []
+from django.urls import path
+
+from plans import views_stubs
+
+urlpatterns = [
+    path("plans/<uuid:code>/wall-chart/", views_stubs.plan_section, name="plans-wallchart"),
+]

@@ -1,0 +1,28 @@
+"""The one place that decides who may reach a plan or a step.
+
+Every view gets its objects through these helpers: the query is scoped to the owner, so a
+stranger's request finds nothing and gets 404 (never 403, which would confirm the object
+exists). Read-only access for buddies lives in buddies.access and reuses these querysets.
+"""
+
+from django.shortcuts import get_object_or_404
+
+from plans.models import GrowSession, Plan, Step
+
+
+def get_plan_for_owner(request, code):
+    return get_object_or_404(Plan.objects.for_owner(request.user), code=code)
+
+
+def get_step_for_owner(request, code):
+    return get_object_or_404(
+        Step.objects.select_related("plan", "plan__owner").filter(plan__owner=request.user),
+        code=code,
+    )
+
+
+def get_grow_session_for_owner(request, code):
+    return get_object_or_404(
+        GrowSession.objects.select_related("plan").filter(plan__owner=request.user),
+        code=code,
+    )
