@@ -1,0 +1,184 @@
+"""Friendly SMART feedback on a goal: one result per letter, plus whether it is positive.
+
+Pure functions with no database access, so the plan form, the GROW sheet and the tests
+can all ask the same questions of what the planner typed.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+# Phrases that describe what the planner is leaving rather than where they are going.
+AWAY_PHRASES = (
+    "leave",
+    "leaving",
+    "quit",
+    "quitting",
+    "get out of",
+    "no longer",
+    "stop",
+    "stopping",
+    "escape",
+    "not be",
+)
+# Words that sound like a goal but say nothing about what will be different.
+VAGUE_WORDS = ("something", "better", "happier", "more fulfilling", "somehow", "stuff", "things")
+MIN_WORDS = 4
+MAX_WORDS = 40
+# A change this close is a step, not a goal; a target further off than this is a dream.
+SHORTEST_GOAL = timedelta(weeks=4)
+LONGEST_GOAL = timedelta(days=365 * 10)
+
+_NUMBER = re.compile(r"\d")
+_MONTHS = re.compile(
+    r"\b(january|february|march|april|june|july|august|september|october|november"
+    r"|december|jan|feb|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[\w\u2019'-]+")
+
+
+@dataclass(frozen=True)
+class LetterResult:
+    letter: str
+    name: str
+    ok: bool
+    advice: str
+
+
+def _words(text):
+    return _WORD.findall(text or "")
+
+
+def _contains_phrase(text, phrases):
+    """Return the first phrase found in `text` as whole words, or None."""
+    lowered = " ".join(w.lower() for w in _words(text))
+    for phrase in phrases:
+        if re.search(rf"\b{re.escape(phrase)}\b", lowered):
+            return phrase
+    return None
+
+
+def _is_measurable(goal, measure):
+    return bool((measure or "").strip()) or bool(_NUMBER.search(goal) or _MONTHS.search(goal))
+
+
+def check_specific(goal):
+    words = _words(goal)
+    if len(words) < MIN_WORDS:
+        return LetterResult(
+            "S",
+            "Specific",
+            False,
+            "Say a little more: what will you be doing, where, and with whom? "
+            "For example “I will be working as a paediatric nurse in Leeds”.",
+        )
+    if len(words) > MAX_WORDS:
+        return LetterResult(
+            "S",
+            "Specific",
+            False,
+            f"Your goal runs to {len(words)} words. Try to say it in one sentence of "
+            f"{MAX_WORDS} words or fewer, and move the detail into your steps.",
+        )
+    vague = _contains_phrase(goal, VAGUE_WORDS)
+    if vague:
+        return LetterResult(
+            "S",
+            "Specific",
+            False,
+            f"“{vague.capitalize()}” could mean many things. Replace it with what you will "
+            "actually be doing, for example the job title, the course or the place.",
+        )
+    return LetterResult("S", "Specific", True, "Your goal says clearly what you will be doing.")
+
+
+def check_measurable(goal, measure):
+    if not _is_measurable(goal, measure):
+        return LetterResult(
+            "M",
+            "Measurable",
+            False,
+            "How will you know you have arrived? Write down something you could show "
+            "someone, such as a signed contract, a certificate or a number to reach.",
+        )
+    return LetterResult("M", "Measurable", True, "You will be able to tell when you have arrived.")
+
+
+def check_achievable(target_date, today):
+    if target_date is not None and today <= target_date < today + SHORTEST_GOAL:
+        return LetterResult(
+            "A",
+            "Achievable",
+            False,
+            "That is less than four weeks away, which is very soon for a big change. "
+            "Break it down into smaller steps, or give yourself a later target date.",
+        )
+    return LetterResult(
+        "A", "Achievable", True, "You have given yourself enough time to get there."
+    )
+
+
+def check_relevant(relevance):
+    if not (relevance or "").strip():
+        return LetterResult(
+            "R",
+            "Relevant",
+            False,
+            "Write a line about why this matters to you. On a hard day it is what keeps you going.",
+        )
+    return LetterResult("R", "Relevant", True, "You know why this matters to you.")
+
+
+def check_time_bound(target_date, today):
+    if target_date is None:
+        return LetterResult(
+            "T",
+            "Time-bound",
+            False,
+            "Choose a target date. A goal without a date tends to stay a wish.",
+        )
+    if target_date < today:
+        return LetterResult(
+            "T",
+            "Time-bound",
+            False,
+            "Your target date has already passed. Choose a new date you can still reach.",
+        )
+    if target_date > today + LONGEST_GOAL:
+        return LetterResult(
+            "T",
+            "Time-bound",
+            False,
+            "That date is more than ten years away. Pick a nearer milestone you can "
+            "work towards now.",
+        )
+    return LetterResult("T", "Time-bound", True, "You have a target date to work towards.")
+
+
+def check_positive(goal):
+    away = _contains_phrase(goal, AWAY_PHRASES)
+    if away:
+        return LetterResult(
+            "Positive",
+            "Positive",
+            False,
+            f"“{away.capitalize()}” says what you are moving away from, not where you are "
+            "going. Say what "
+            "you will be doing instead, for example “I will be working in a team that "
+            "values my ideas” rather than “I will leave my job”.",
+        )
+    return LetterResult("Positive", "Positive", True, "Your goal says where you are going.")
+
+
+def smart_feedback(goal, measure, relevance, target_date, today):
+    """Return a LetterResult for S, M, A, R, T and Positive, in that order."""
+    goal = goal or ""
+    return [
+        check_specific(goal),
+        check_measurable(goal, measure),
+        check_achievable(target_date, today),
+        check_relevant(relevance),
+        check_time_bound(target_date, today),
+        check_positive(goal),
+    ]
