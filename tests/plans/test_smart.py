@@ -149,6 +149,10 @@ def test_goal_of_exactly_forty_words_is_not_too_long():
         ("I will be doing something with animals", "Something"),
         ("I will have a better job in the city", "Better"),
         ("I will be happier at work next year", "Happier"),
+        ("I will find a more fulfilling role in York", "More fulfilling"),
+        ("I will somehow be working in television", "Somehow"),
+        ("I will be doing creative stuff for a living", "Stuff"),
+        ("I will be making things in a workshop", "Things"),
     ],
 )
 def test_vague_words_ask_for_specifics(goal, word):
