@@ -1,0 +1,178 @@
+"""Account flows through allauth: sign-up, verification, login, reset, no enumeration,
+throttling, and the profile page."""
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+
+from accounts.models import User
+from tests.factories import UserFactory
+
+PASSWORD = "correct horse battery"
+SIGNUP = {
+    "display_name": "Nadia Newcomer",
+    "email": "nadia@example.com",
+    "password1": "a long and unusual passphrase",
+    "password2": "a long and unusual passphrase",
+    "tz": "Europe/Berlin",
+}
+
+
+def _link(message):
+    match = re.search(r"https?://\S+/accounts/\S+/", message.body)
+    assert match, message.body
+    return match.group(0)
+
+
+def _path(url):
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+
+@pytest.mark.django_db
+def test_signup_saves_name_and_zone_and_sends_a_verification_email(client):
+    response = client.post("/accounts/signup/", SIGNUP)
+    assert response.status_code == 302
+    user = User.objects.get(email="nadia@example.com")
+    assert (user.display_name, user.tz) == ("Nadia Newcomer", "Europe/Berlin")
+    assert not EmailAddress.objects.get(user=user).verified
+    assert [m.to for m in mail.outbox] == [["nadia@example.com"]]
+    assert "/accounts/confirm-email/" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_verification_link_shows_a_page_then_confirms_on_post(client):
+    client.post("/accounts/signup/", SIGNUP)
+    path = _path(_link(mail.outbox[0]))
+    address = EmailAddress.objects.get(email="nadia@example.com")
+
+    page = client.get(path)
+    assert page.status_code == 200
+    address.refresh_from_db()
+    assert not address.verified
+
+    confirmed = client.post(path)
+    assert confirmed.status_code == 302
+    address.refresh_from_db()
+    assert address.verified
+
+
+@pytest.mark.django_db
+def test_login_is_refused_until_verified_then_works(client):
+    client.post("/accounts/signup/", SIGNUP)
+    credentials = {"login": SIGNUP["email"], "password": SIGNUP["password1"]}
+    client.logout()
+    client.post("/accounts/login/", credentials)
+    assert "_auth_user_id" not in client.session
+
+    client.post(_path(_link(mail.outbox[-1])))
+    response = client.post("/accounts/login/", credentials)
+    assert response.status_code == 302
+    assert response["Location"] == "/dashboard/"
+    assert client.session["_auth_user_id"] == str(User.objects.get(email=SIGNUP["email"]).pk)
+
+
+@pytest.mark.django_db
+def test_password_reset_mails_a_known_address_and_answers_the_same_for_an_unknown_one(client):
+    UserFactory(email="known@example.com")
+    known = client.post("/accounts/password/reset/", {"email": "known@example.com"})
+    unknown = client.post("/accounts/password/reset/", {"email": "nobody@example.com"})
+
+    assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
+    assert known.status_code == 302
+    assert mail.outbox[0].to == ["known@example.com"]
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+    # Without enumeration protection nothing would go to an unknown address; allauth
+    # tells its owner that no account exists, which reveals nothing to the requester.
+    assert all("known@example.com" not in m.body for m in mail.outbox[1:])
+
+
+@pytest.mark.django_db
+def test_password_reset_link_sets_a_new_password(client):
+    UserFactory(email="known@example.com")
+    client.post("/accounts/password/reset/", {"email": "known@example.com"})
+    path = _path(_link(mail.outbox[0]))
+    form_page = client.get(path, follow=True)
+    assert form_page.status_code == 200
+    new = "another long unusual passphrase"
+    response = client.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else path,
+        {"password1": new, "password2": new},
+    )
+    assert response.status_code == 302
+    assert User.objects.get(email="known@example.com").check_password(new)
+
+
+@pytest.mark.django_db
+def test_signup_with_an_existing_email_does_not_reveal_it(client):
+    UserFactory(email="taken@example.com")
+    fresh = client.post("/accounts/signup/", {**SIGNUP, "email": "fresh@example.com"})
+    client.logout()
+    taken = client.post("/accounts/signup/", {**SIGNUP, "email": "taken@example.com"})
+
+    assert (taken.status_code, taken["Location"]) == (fresh.status_code, fresh["Location"])
+    assert User.objects.filter(email="taken@example.com").count() == 1
+
+
+@pytest.mark.django_db
+def test_repeated_failed_logins_lock_the_account_even_for_the_right_password(client):
+    UserFactory(email="target@example.com")
+    wrong = {"login": "target@example.com", "password": "not the password"}
+    for _ in range(5):
+        assert client.post("/accounts/login/", wrong).status_code == 200
+
+    response = client.post("/accounts/login/", {**wrong, "password": PASSWORD})
+    assert "Too many failed login attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_too_many_login_attempts_from_one_address_get_429(client):
+    statuses = [
+        client.post(
+            "/accounts/login/", {"login": f"guess{n}@example.com", "password": "guess"}
+        ).status_code
+        for n in range(31)
+    ]
+    assert 429 not in statuses[:10]
+    assert statuses[-1] == 429
+
+
+@pytest.mark.django_db
+def test_profile_refuses_an_unknown_time_zone(owner_client, owner):
+    response = owner_client.post(
+        "/accounts/profile/", {"display_name": "Olivia Owner", "tz": "Mars/Olympus_Mons"}
+    )
+    assert response.status_code == 422
+    assert response.context["form"].errors["tz"]
+    assert 'value="Olivia Owner"' in response.content.decode()
+    owner.refresh_from_db()
+    assert owner.tz == "Europe/London"
+
+
+@pytest.mark.django_db
+def test_profile_refuses_a_name_longer_than_sixty_characters(owner_client, owner):
+    long_name = "N" * 61
+    response = owner_client.post("/accounts/profile/", {"display_name": long_name, "tz": "UTC"})
+    assert response.status_code == 422
+    assert "at most 60 characters" in response.context["form"].errors["display_name"][0]
+    assert long_name in response.content.decode()
+    owner.refresh_from_db()
+    assert owner.display_name == "Olivia Owner"
+
+
+@pytest.mark.django_db
+def test_profile_saves_a_valid_change(owner_client, owner):
+    response = owner_client.post(
+        "/accounts/profile/", {"display_name": "Olivia Q. Owner", "tz": "America/New_York"}
+    )
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert (owner.display_name, owner.tz) == ("Olivia Q. Owner", "America/New_York")
+
+
+def test_profile_sends_anonymous_visitors_to_log_in(client, db):
+    response = client.get("/accounts/profile/")
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
