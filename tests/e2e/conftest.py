@@ -6,10 +6,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in the test thread; Django's ORM calls from the
-# test (reading mail.outbox, creating fixtures) are still plain synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
@@ -19,6 +15,10 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     assert shutil.which(CHROMIUM), f"browser tests need Chromium at {CHROMIUM}"
+    # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from
+    # the test (reading the outbox, creating fixtures) are still plain synchronous code.
+    # Set only while browsers run, so no other test or subprocess inherits it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -33,6 +33,7 @@ def browser():
         )
         yield browser
         browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture
