@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.TimezoneMiddleware",
+    "accounts.middleware.InvalidFormStatusMiddleware",
 ]
 
 ROOT_URLCONF = "careerplan.urls"

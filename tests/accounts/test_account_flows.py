@@ -120,9 +120,10 @@ def test_repeated_failed_logins_lock_the_account_even_for_the_right_password(cli
     UserFactory(email="target@example.com")
     wrong = {"login": "target@example.com", "password": "not the password"}
     for _ in range(5):
-        assert client.post("/accounts/login/", wrong).status_code == 200
+        assert client.post("/accounts/login/", wrong).status_code == 422
 
     response = client.post("/accounts/login/", {**wrong, "password": PASSWORD})
+    assert response.status_code == 422
     assert "Too many failed login attempts" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
@@ -176,3 +177,23 @@ def test_profile_sends_anonymous_visitors_to_log_in(client, db):
     response = client.get("/accounts/profile/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_sign_up_with_a_malformed_email_is_refused_with_422_and_keeps_what_was_typed(client):
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "display_name": "Nadia Newcomer",
+            "email": "nadia-at-example",
+            "password1": "a long and unusual passphrase",
+            "password2": "a long and unusual passphrase",
+            "tz": "Europe/Paris",
+        },
+    )
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "Enter a valid email address." in body
+    assert 'value="nadia-at-example"' in body
+    assert 'value="Nadia Newcomer"' in body
+    assert not User.objects.filter(display_name="Nadia Newcomer").exists()
