@@ -1,6 +1,6 @@
 import uuid
 import zoneinfo
-from functools import cached_property
+from functools import cache, cached_property
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
@@ -19,14 +19,10 @@ def validate_tz(value):
         )
 
 
-_ZONES = None
-
-
+@cache
 def available_zones():
-    global _ZONES
-    if _ZONES is None:
-        _ZONES = frozenset(zoneinfo.available_timezones()) - {"localtime", "Factory"}
-    return _ZONES
+    """Return the IANA zone names offered and accepted (read from disk once per process)."""
+    return frozenset(zoneinfo.available_timezones()) - {"localtime", "Factory"}
 
 
 class UserManager(BaseUserManager):
