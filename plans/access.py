@@ -7,7 +7,7 @@ exists). Read-only access for buddies lives in buddies.access and reuses these q
 
 from django.shortcuts import get_object_or_404
 
-from plans.models import GrowSession, Plan, Step
+from plans.models import GrowSession, Obstacle, Option, Plan, Step
 
 
 def get_plan_for_owner(request, code):
@@ -24,5 +24,21 @@ def get_step_for_owner(request, code):
 def get_grow_session_for_owner(request, code):
     return get_object_or_404(
         GrowSession.objects.select_related("plan").filter(plan__owner=request.user),
+        code=code,
+    )
+
+
+def get_obstacle_for_owner(request, code):
+    return get_object_or_404(
+        Obstacle.objects.select_related("session__plan").filter(session__plan__owner=request.user),
+        code=code,
+    )
+
+
+def get_option_for_owner(request, code):
+    return get_object_or_404(
+        Option.objects.select_related("session__plan__owner", "step").filter(
+            session__plan__owner=request.user
+        ),
         code=code,
     )

@@ -2,9 +2,12 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+
+from plans import signals
 
 # A step's buddy check-up becomes due at this local time on the morning after its
 # completion date: the planner had the whole day, and the buddy hears about it at a
@@ -33,6 +36,14 @@ class PlanQuerySet(models.QuerySet):
 
     def active(self):
         return self.filter(status=Plan.Status.ACTIVE)
+
+    def with_progress(self):
+        """Annotate `steps_total` (action steps not dropped) and `steps_done`, in one query."""
+        counted = Q(steps__due_date__isnull=False) & ~Q(steps__status=Step.Status.DROPPED)
+        return self.annotate(
+            steps_total=models.Count("steps", filter=counted),
+            steps_done=models.Count("steps", filter=Q(steps__status=Step.Status.DONE)),
+        )
 
 
 class Plan(models.Model):
@@ -78,8 +89,58 @@ class Plan(models.Model):
     def __str__(self):
         return self.goal
 
+    def get_absolute_url(self):
+        return reverse("plans-detail", args=[self.code])
+
+    def add_step(self, title, due_date=None, *, source="direct", parent=None, **fields):
+        """Create a step at the end of its siblings; a dated one is a commitment."""
+        siblings = self.steps.filter(parent=parent)
+        last = siblings.aggregate(models.Max("position"))["position__max"]
+        step = Step(
+            plan=self,
+            title=title,
+            due_date=due_date,
+            source=source,
+            parent=parent,
+            position=0 if last is None else last + 1,
+            **fields,
+        )
+        step.save()
+        if due_date is not None:
+            record_commitment(step)
+        return step
+
 
 class StepQuerySet(models.QuerySet):
+    def for_owner(self, user):
+        """The person's steps in their active plans (archived plans rest)."""
+        return self.filter(plan__owner=user, plan__status=Plan.Status.ACTIVE)
+
+    def progress(self, today):
+        """Count action steps by state, in one query: total (not dropped), done, overdue,
+        upcoming, and the undated ones still to break down."""
+        open_dated = Q(status=Step.Status.OPEN, due_date__isnull=False)
+        counts = self.aggregate(
+            total=models.Count(
+                "pk", filter=Q(due_date__isnull=False) & ~Q(status=Step.Status.DROPPED)
+            ),
+            done=models.Count("pk", filter=Q(status=Step.Status.DONE)),
+            overdue=models.Count("pk", filter=open_dated & Q(due_date__lt=today)),
+            upcoming=models.Count("pk", filter=open_dated & Q(due_date__gte=today)),
+            undated=models.Count("pk", filter=Q(status=Step.Status.OPEN, due_date__isnull=True)),
+        )
+        counts["percent"] = round(100 * counts["done"] / counts["total"]) if counts["total"] else 0
+        return counts
+
+    def due_counts(self, today):
+        """Count open dated steps overdue and due this week, in one query."""
+        return self.aggregate(
+            overdue=models.Count("pk", filter=Q(due_date__lt=today)),
+            this_week=models.Count(
+                "pk", filter=Q(due_date__gte=today, due_date__lte=today + Step.WEEK)
+            ),
+        )
+
     def open(self):
         return self.filter(status=Step.Status.OPEN)
 
@@ -119,6 +180,11 @@ class Step(models.Model):
     goal). A step with a `due_date` is an action step; one without still needs breaking
     down ("What would I have to have done first?").
     """
+
+    # "This week" is today and the six days after it; a first step is dated three days out,
+    # inside the five days a first step should take.
+    WEEK = timedelta(days=6)
+    FIRST_STEP_DAYS = timedelta(days=3)
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -193,6 +259,22 @@ class Step(models.Model):
             return None
         return checkup_instant(self.due_date, self.plan.owner.zone)
 
+    def state(self, today):
+        """One word for lists and charts: done, dropped, overdue, upcoming or undated."""
+        if self.status != Step.Status.OPEN:
+            return self.status
+        if self.due_date is None:
+            return "undated"
+        return "overdue" if self.due_date < today else "upcoming"
+
+    def enjoy_reward(self, now=None):
+        """Record that the reward for a done step was enjoyed (once)."""
+        if self.status != Step.Status.DONE or not self.reward or self.reward_enjoyed:
+            return False
+        self.reward_enjoyed = now or timezone.now()
+        self.save(update_fields=["reward_enjoyed"])
+        return True
+
     def is_overdue(self, today):
         return (
             self.status == Step.Status.OPEN and self.due_date is not None and self.due_date < today
@@ -209,6 +291,7 @@ class Step(models.Model):
         if changed:
             self.status, self.completed, self.checkup_due = Step.Status.DONE, now, None
             StepEvent.objects.create(step=self, kind=StepEvent.Kind.DONE, created=now)
+            signals.step_done.send(sender=Step, step=self)
         return bool(changed)
 
     def mark_open(self, now=None):
@@ -220,6 +303,7 @@ class Step(models.Model):
         self.completed = None
         self.save(update_fields=["status", "completed"])
         StepEvent.objects.create(step=self, kind=StepEvent.Kind.REOPENED, created=now)
+        signals.step_reopened.send(sender=Step, step=self)
         return True
 
     def mark_dropped(self, reason="", now=None):
@@ -230,6 +314,7 @@ class Step(models.Model):
         self.completed = None
         self.save(update_fields=["status", "completed"])
         StepEvent.objects.create(step=self, kind=StepEvent.Kind.DROPPED, reason=reason, created=now)
+        signals.step_dropped.send(sender=Step, step=self)
         return True
 
     def reschedule(self, new_date, reason, now=None):
@@ -248,6 +333,27 @@ class Step(models.Model):
             reason=reason,
             created=now,
         )
+        signals.step_rescheduled.send(sender=Step, step=self, old_date=old_date, reason=reason)
+
+    def commit(self, due_date, now=None):
+        """Give an undated step (a tree node) its completion date: it becomes an action step
+        the planner has committed to, and buddies are told."""
+        now = now or timezone.now()
+        self.due_date = due_date
+        self.checkup_claimed = None
+        self.save(update_fields=["due_date", "checkup_claimed"])
+        record_commitment(self, now)
+
+
+def record_commitment(step, now=None):
+    """Write the `committed` event for a dated step and tell the other apps."""
+    StepEvent.objects.create(
+        step=step,
+        kind=StepEvent.Kind.COMMITTED,
+        new_date=step.due_date,
+        created=now or timezone.now(),
+    )
+    signals.step_committed.send(sender=Step, step=step)
 
 
 class StepEvent(models.Model):
@@ -310,6 +416,65 @@ class GrowSession(models.Model):
     def __str__(self):
         return f"GROW #{self.number} for {self.plan}"
 
+    @classmethod
+    def start_next(cls, plan):
+        """Start the plan's next run-through, pre-filled from the last one.
+
+        1. Number it one after the last (1 for the first). If two starts race, the unique
+           (plan, number) constraint refuses the second with IntegrityError.
+        2. Copy the goal and the three reality texts from the last sheet; the first sheet
+           starts from the plan's goal.
+        3. Copy the last sheet's obstacles, and its options not yet committed (a committed
+           one is already a step), keeping which obstacle each option answers.
+        """
+        last = plan.grow_sessions.order_by("-number").first()
+        if last is None:
+            return cls.objects.create(plan=plan, number=1, goal=plan.goal)
+        session = cls.objects.create(
+            plan=plan,
+            number=last.number + 1,
+            goal=last.goal,
+            reality=last.reality,
+            discoveries=last.discoveries,
+            steps_taken=last.steps_taken,
+        )
+        obstacles = list(last.obstacles.order_by("position", "pk"))
+        copies = Obstacle.objects.bulk_create(
+            Obstacle(session=session, kind=o.kind, text=o.text, position=o.position)
+            for o in obstacles
+        )
+        copy_of = {old.pk: new for old, new in zip(obstacles, copies, strict=True)}
+        Option.objects.bulk_create(
+            Option(
+                session=session,
+                text=o.text,
+                prompt=o.prompt,
+                obstacle=copy_of.get(o.obstacle_id),
+                position=o.position,
+            )
+            for o in last.options.filter(step__isnull=True).order_by("position", "pk")
+        )
+        return session
+
+    def add_obstacle(self, text, kind):
+        return Obstacle.objects.create(
+            session=self, text=text, kind=kind, position=_next_position(self.obstacles)
+        )
+
+    def add_option(self, text, prompt="", obstacle=None):
+        return Option.objects.create(
+            session=self,
+            text=text,
+            prompt=prompt,
+            obstacle=obstacle,
+            position=_next_position(self.options),
+        )
+
+
+def _next_position(related):
+    last = related.aggregate(models.Max("position"))["position__max"]
+    return 0 if last is None else last + 1
+
 
 class Obstacle(models.Model):
     class Kind(models.TextChoices):
@@ -337,7 +502,8 @@ class Option(models.Model):
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     session = models.ForeignKey(GrowSession, models.CASCADE, related_name="options")
-    text = models.CharField(max_length=300)
+    # An option becomes a step's title when committed, so it has the same limit.
+    text = models.CharField(max_length=200)
     prompt = models.CharField(max_length=10, choices=Prompt.choices, blank=True)
     obstacle = models.ForeignKey(
         Obstacle, models.SET_NULL, null=True, blank=True, related_name="options"
@@ -345,5 +511,26 @@ class Option(models.Model):
     step = models.OneToOneField(Step, models.SET_NULL, null=True, blank=True, related_name="option")
     position = models.PositiveIntegerField(default=0)
 
+    class AlreadyCommitted(Exception):
+        """The option is already a step: committing it again would make a second one."""
+
     def __str__(self):
         return self.text
+
+    def commit(self, due_date, reward=""):
+        """Commit to the option: it becomes a dated step on the plan and buddies are told.
+
+        1. Create the step through Plan.add_step, which writes the `committed` event and
+           sends `step_committed`.
+        2. Claim the option with a conditional UPDATE: if another request committed it
+           first (a double submit, a second tab), nothing is claimed, AlreadyCommitted is
+           raised and the savepoint takes the new step, its event and its email back.
+        """
+        with transaction.atomic():
+            step = self.session.plan.add_step(
+                self.text, due_date, source=Step.Source.GROW, reward=reward
+            )
+            if not Option.objects.filter(pk=self.pk, step__isnull=True).update(step=step):
+                raise Option.AlreadyCommitted
+        self.step = step
+        return step

@@ -1,19 +1,226 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""Plans: the dashboard, the list of plans, and a plan's goal with its SMART feedback."""
 
-from plans.models import Plan
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from plans.access import get_plan_for_owner
+from plans.example import load_example_plan
+from plans.forms import PlanForm, QuickStepForm, StepForm
+from plans.models import Plan, Step
+from plans.smart import smart_feedback
+
+# Lists on a page are bounded, so a page costs the same however big the plan: the counts
+# say how many more there are, and the wall chart shows everything. A dashboard is for
+# the next few things to do, so its lists are the shortest.
+DASHBOARD_LIMIT = 10
+LIST_LIMIT = 20
+DONE_LIMIT = 10
+
+STARTERS = [
+    "Spend 20 minutes writing down three kinds of work you would love to try",
+    "Ask one person who does a job you admire how they got into it",
+    "Read one job advert in a field you are curious about and note what it asks for",
+]
+
+
+def feedback_for(form, user):
+    """SMART feedback on what is in the form now, valid or not: it advises, never blocks."""
+    data = form.data if form.is_bound else None
+    if data is None:
+        instance = form.instance
+        goal, measure, relevance, target = (
+            instance.goal,
+            instance.measure,
+            instance.relevance,
+            instance.target_date,
+        )
+        if not goal:
+            return []
+    else:
+        goal, measure, relevance = (data.get(f, "") for f in ("goal", "measure", "relevance"))
+        target = form.fields["target_date"].widget.value_from_datadict(data, {}, "target_date")
+        try:
+            target = form.fields["target_date"].clean(target)
+        except ValidationError:  # an unreadable date is "no date" to the advice
+            target = None
+    return smart_feedback(goal, measure, relevance, target, user.local_today())
 
 
 @login_required
 @require_GET
 def dashboard(request):
-    plans = Plan.objects.for_owner(request.user).active().order_by("-created")
-    return render(request, "plans/dashboard.html", {"plans": plans})
+    user = request.user
+    today = user.local_today()
+    plans = list(Plan.objects.for_owner(user).active().with_progress().order_by("-created"))
+    steps = Step.objects.for_owner(user).dated().open().select_related("plan")
+    overview = steps.due_counts(today)
+    overdue = list(
+        steps.filter(due_date__lt=today).order_by("due_date", "position")[:DASHBOARD_LIMIT]
+    )
+    this_week = list(
+        steps.filter(due_date__gte=today, due_date__lte=today + Step.WEEK).order_by(
+            "due_date", "position"
+        )[:DASHBOARD_LIMIT]
+    )
+    next_step = this_week[0] if this_week else None
+    if next_step is None and plans:
+        next_step = steps.filter(due_date__gte=today).order_by("due_date", "position").first()
+    if next_step is None and overdue:
+        next_step = overdue[0]
+    context = {
+        "plans": plans,
+        "overdue": overdue,
+        "this_week": this_week,
+        "overview": overview,
+        "next_steps": [next_step] if next_step else [],
+        "today": today,
+        "quick_form": QuickStepForm(user=user, plans=plans, auto_id="quick_%s") if plans else None,
+        "starters": STARTERS,
+        "start_form": PlanForm(),
+    }
+    return render(request, "plans/dashboard.html", context)
 
 
 @login_required
 @require_GET
 def plan_list(request):
-    plans = Plan.objects.for_owner(request.user).order_by("status", "-created")
+    plans = list(
+        Plan.objects.for_owner(request.user).with_progress().order_by("status", "-created")
+    )
     return render(request, "plans/plan_list.html", {"plans": plans})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_create(request):
+    form = PlanForm(request.POST or None)
+    if request.method == "POST" and "check" not in request.POST and form.is_valid():
+        form.instance.owner = request.user
+        plan = form.save()
+        messages.success(request, "Your plan is saved. Now break it into small, dated steps.")
+        return redirect("plans-detail", plan.code)
+    return _render_plan_form(request, form, plan=None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_edit(request, code):
+    plan = get_plan_for_owner(request, code)
+    form = PlanForm(request.POST or None, instance=plan)
+    if request.method == "POST" and "check" not in request.POST and form.is_valid():
+        form.save()
+        messages.success(request, "Your goal is saved.")
+        return redirect("plans-detail", plan.code)
+    return _render_plan_form(request, form, plan=plan)
+
+
+def _render_plan_form(request, form, plan):
+    status = 422 if form.is_bound and "check" not in request.POST and form.errors else 200
+    context = {"form": form, "plan": plan, "feedback": feedback_for(form, request.user)}
+    return render(request, "plans/plan_form.html", context, status=status)
+
+
+@login_required
+@require_POST
+def smart_check(request):
+    """The live SMART feedback under the goal form (htmx, debounced as the person types)."""
+    form = PlanForm(request.POST)
+    context = {"feedback": feedback_for(form, request.user)}
+    return render(request, "plans/plan_form.html#smart-feedback", context)
+
+
+@login_required
+@require_GET
+def plan_detail(request, code):
+    plan = get_plan_for_owner(request, code)
+    today = request.user.local_today()
+    steps = plan.steps.dated().open()
+    context = {
+        "plan": plan,
+        "today": today,
+        "feedback": smart_feedback(
+            plan.goal, plan.measure, plan.relevance, plan.target_date, today
+        ),
+        "counts": plan.steps.progress(today),
+        "overdue": list(
+            steps.filter(due_date__lt=today).order_by("due_date", "position")[:LIST_LIMIT]
+        ),
+        "upcoming": list(
+            steps.filter(due_date__gte=today).order_by("due_date", "position")[:LIST_LIMIT]
+        ),
+        "done": list(plan.steps.done().order_by("-completed")[:DONE_LIMIT]),
+        "step_form": StepForm(user=request.user),
+    }
+    return render(request, "plans/plan_detail.html", context)
+
+
+@login_required
+@require_POST
+def plan_archive(request, code):
+    plan = get_plan_for_owner(request, code)
+    if plan.status == Plan.Status.ACTIVE:
+        plan.status = Plan.Status.ARCHIVED
+        messages.success(request, "The plan is archived: it stays readable under Plans.")
+    else:
+        plan.status = Plan.Status.ACTIVE
+        messages.success(request, "The plan is active again.")
+    plan.save(update_fields=["status", "updated"])
+    return redirect("plans-detail", plan.code)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_delete(request, code):
+    plan = get_plan_for_owner(request, code)
+    if request.method == "POST":
+        plan.delete()
+        messages.success(request, "The plan and all its steps and GROW sheets are deleted.")
+        return redirect("plans-list")
+    counts = plan.steps.progress(request.user.local_today())
+    grow_count = plan.grow_sessions.count()
+    return render(
+        request,
+        "plans/plan_delete.html",
+        {"plan": plan, "counts": counts, "grow_count": grow_count},
+    )
+
+
+@login_required
+@require_POST
+def example_load(request):
+    plan = load_example_plan(request.user)
+    messages.success(
+        request,
+        "Here is the worked example, as a plan of your own: look around, change it, "
+        "and delete it when you are done with it.",
+    )
+    return redirect("plans-detail", plan.code)
+
+
+@login_required
+@require_POST
+def start_anywhere(request):
+    """Turn one of the suggested first steps into a plan with that step dated this week."""
+    try:
+        title = STARTERS[int(request.POST.get("starter", ""))]
+    except (ValueError, IndexError):
+        messages.error(request, "Choose one of the suggested steps.")
+        return redirect("plans-dashboard")
+    today = request.user.local_today()
+    with transaction.atomic():
+        plan = Plan.objects.create(
+            owner=request.user,
+            goal="I will be working in a career I have chosen",
+            measure="",
+            relevance="",
+        )
+        plan.add_step(title, today + Step.FIRST_STEP_DAYS)
+    messages.success(
+        request,
+        "Your first step is dated. The goal is a placeholder: sharpen it when you know more.",
+    )
+    return redirect("plans-detail", plan.code)

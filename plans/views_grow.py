@@ -1,0 +1,443 @@
+"""GROW sheets: numbered run-throughs of Goal, Reality, Obstacles and options, Way forward.
+
+Only a plan's latest run-through can change; earlier ones are a record (their open options
+carry over to the next). Every write works as a plain form (redirect back to the box it
+changed) and, with htmx, answers with just that box.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from plans.access import (
+    get_grow_session_for_owner,
+    get_obstacle_for_owner,
+    get_option_for_owner,
+    get_plan_for_owner,
+)
+from plans.forms_grow import (
+    OPTION_PROMPTS,
+    CommitForm,
+    GoalForm,
+    ObstacleForm,
+    OptionForm,
+    RealityForm,
+    already_committed,
+)
+from plans.models import GrowSession, Obstacle, Option
+from plans.smart import check_positive, check_specific
+
+SHEET = "plans/grow/sheet.html"
+
+# The print view shows this much of each list: the four boxes must fit one A4 page.
+PRINT_OBSTACLES = 8
+PRINT_OPTIONS = 12
+PRINT_COMMITTED = 8
+
+
+def _count(model, **filters):
+    """Count a session's related rows in a subquery (two joined counts would multiply)."""
+    rows = (
+        model.objects.filter(session=OuterRef("pk"), **filters)
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+@login_required
+@require_GET
+def grow_list(request, code):
+    plan = get_plan_for_owner(request, code)
+    sessions = list(
+        plan.grow_sessions.annotate(
+            obstacle_count=_count(Obstacle),
+            option_count=_count(Option),
+            committed_count=_count(Option, step__isnull=False),
+        ).order_by("-number")
+    )
+    context = {"plan": plan, "sessions": sessions}
+    template = "plans/grow/list.html#sessions" if request.htmx else "plans/grow/list.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def grow_start(request, code):
+    plan = get_plan_for_owner(request, code)
+    try:
+        with transaction.atomic():
+            session = GrowSession.start_next(plan)
+    except IntegrityError:
+        # Two starts raced (a double click): the other one made this run-through; open it.
+        session = plan.grow_sessions.order_by("-number").first()
+    else:
+        if session.number == 1:
+            messages.success(request, "Your first GROW sheet is ready: start with the goal.")
+        else:
+            messages.success(
+                request,
+                f"GROW sheet {session.number} starts from sheet {session.number - 1}: "
+                "update what has changed.",
+            )
+    url = reverse("plans-grow-detail", args=[session.code])
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def _sheet_context(request, session, **extra):
+    """Everything the sheet shows, in three queries whatever the size of the lists."""
+    plan = session.plan
+    latest = plan.grow_sessions.order_by("-number").values_list("number", flat=True).first()
+    obstacles = list(session.obstacles.order_by("position", "pk"))
+    options = list(session.options.select_related("step").order_by("position", "pk"))
+    by_pk = {o.pk: o for o in obstacles}
+    for option in options:
+        option.answers = by_pk.get(option.obstacle_id)
+    today = request.user.local_today()
+    committed = [o for o in options if o.step_id is not None]
+    for option in committed:
+        option.step_overdue = option.step.is_overdue(today)
+
+    option_forms = extra.pop("option_forms", {})
+    groups = []
+    for prompt, hint in OPTION_PROMPTS:
+        groups.append(
+            {
+                "prompt": prompt,
+                "hint": hint,
+                "options": [o for o in options if (o.prompt or Option.Prompt.ELSE) == prompt],
+                "form": option_forms.get(prompt)
+                or OptionForm(obstacles=obstacles, prefix=prompt, label=prompt.label),
+            }
+        )
+    # The letters that depend on the words alone; the plan page judges dates and measures.
+    goal_tips = [
+        r for r in (check_positive(session.goal), check_specific(session.goal)) if not r.ok
+    ]
+    context = {
+        "plan": plan,
+        "session": session,
+        "goal_tips": goal_tips,
+        "latest_number": latest,
+        "editable": session.number == latest,
+        "obstacles": obstacles,
+        "options": options,
+        "option_groups": groups,
+        "open_options": [o for o in options if o.step_id is None],
+        "committed": committed,
+        "today": today,
+        "goal_form": GoalForm(instance=session),
+        "reality_form": RealityForm(instance=session),
+        "obstacle_form": ObstacleForm(prefix="obstacle"),
+        "commit_form": CommitForm(
+            options=options, user=request.user, initial={"option": request.GET.get("commit")}
+        ),
+    }
+    context.update(extra)
+    return context
+
+
+def _autofocus(form, name=None):
+    """Put the cursor back where typing goes on: the first field in error, or `name`.
+
+    htmx focuses an `autofocus` element in swapped content, so after adding an obstacle or
+    an option the person can type the next one straight away.
+    """
+    name = next(iter(form.errors), name)
+    if name in form.fields:
+        form.fields[name].widget.attrs["autofocus"] = True
+    return form
+
+
+def _render_sheet(request, session, fragment, status=200, **extra):
+    """The whole sheet, or with htmx only the fragment that changed."""
+    if status == 422:
+        for key in ("goal_form", "reality_form", "obstacle_form", "edit_form", "commit_form"):
+            if key in extra:
+                _autofocus(extra[key])
+        for form in extra.get("option_forms", {}).values():
+            _autofocus(form)
+    if not request.htmx:
+        fragment = None
+    template = f"{SHEET}#{fragment}" if fragment else SHEET
+    context = _sheet_context(request, session, fragment=fragment, **extra)
+    return render(request, template, context, status=status)
+
+
+def _done(request, session, fragment, anchor, **extra):
+    """After a change: the changed box for htmx, else a redirect back to it (PRG)."""
+    if request.htmx:
+        return _render_sheet(request, session, fragment, **extra)
+    return redirect(reverse("plans-grow-detail", args=[session.code]) + f"#{anchor}")
+
+
+def _refuse_if_old(request, session, fragment):
+    """Earlier run-throughs are a record: refuse changes to them with 409 and say why."""
+    latest = session.plan.grow_sessions.order_by("-number").values_list("number", flat=True)[0]
+    if session.number == latest:
+        return None
+    return _render_sheet(
+        request,
+        session,
+        fragment,
+        status=409,
+        refusal=f"GROW sheet {session.number} is an earlier run-through, kept as a record: "
+        f"make changes on sheet {latest}.",
+    )
+
+
+@login_required
+@require_GET
+def grow_detail(request, code):
+    session = get_grow_session_for_owner(request, code)
+    return _render_sheet(request, session, "work")
+
+
+@login_required
+@require_POST
+def grow_goal(request, code):
+    session = get_grow_session_for_owner(request, code)
+    if refused := _refuse_if_old(request, session, "goal-box"):
+        return refused
+    form = GoalForm(request.POST, instance=session)
+    if not form.is_valid():
+        return _render_sheet(request, session, "goal-box", status=422, goal_form=form)
+    form.save(commit=False)
+    session.save(update_fields=["goal", "updated"])
+    return _done(request, session, "goal-box", "goal", goal_notice="Goal saved.")
+
+
+@login_required
+@require_POST
+def grow_reality(request, code):
+    session = get_grow_session_for_owner(request, code)
+    if refused := _refuse_if_old(request, session, "reality-box"):
+        return refused
+    form = RealityForm(request.POST, instance=session)
+    if not form.is_valid():
+        return _render_sheet(request, session, "reality-box", status=422, reality_form=form)
+    form.save(commit=False)
+    session.save(update_fields=["reality", "discoveries", "steps_taken", "updated"])
+    return _done(request, session, "reality-box", "reality", reality_notice="Reality saved.")
+
+
+@login_required
+@require_POST
+def obstacle_add(request, code):
+    session = get_grow_session_for_owner(request, code)
+    if refused := _refuse_if_old(request, session, "work"):
+        return refused
+    form = ObstacleForm(request.POST, prefix="obstacle")
+    if not form.is_valid():
+        return _render_sheet(request, session, "work", status=422, obstacle_form=form)
+    obstacle = session.add_obstacle(form.cleaned_data["text"], form.cleaned_data["kind"])
+    return _done(
+        request,
+        session,
+        "work",
+        "obstacles",
+        notice=f"Obstacle added: {obstacle}.",
+        obstacle_form=_autofocus(ObstacleForm(prefix="obstacle"), "text"),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def obstacle_edit(request, code):
+    obstacle = get_obstacle_for_owner(request, code)
+    session = obstacle.session
+    if refused := _refuse_if_old(request, session, "work"):
+        return refused
+    form = ObstacleForm(request.POST or None, instance=obstacle, prefix="edit")
+    form.fields["text"].label = "Obstacle"
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            return _done(request, session, "work", "obstacles", notice="Obstacle saved.")
+        status = 422
+    else:
+        status = 200
+        _autofocus(form, "text")
+    return _render_sheet(
+        request,
+        session,
+        "obstacle-edit",
+        status=status,
+        editing=obstacle.code,
+        edit_form=form,
+        obstacle=obstacle,
+    )
+
+
+@login_required
+@require_POST
+def obstacle_delete(request, code):
+    obstacle = get_obstacle_for_owner(request, code)
+    session = obstacle.session
+    if refused := _refuse_if_old(request, session, "work"):
+        return refused
+    obstacle.delete()
+    return _done(request, session, "work", "obstacles", notice=f"Obstacle deleted: {obstacle}.")
+
+
+def _prompt_from(request):
+    value = request.POST.get("prompt", "")
+    return Option.Prompt(value) if value in Option.Prompt.values else Option.Prompt.ELSE
+
+
+@login_required
+@require_POST
+def option_add(request, code):
+    session = get_grow_session_for_owner(request, code)
+    if refused := _refuse_if_old(request, session, "work"):
+        return refused
+    prompt = _prompt_from(request)
+    obstacles = list(session.obstacles.order_by("position", "pk"))
+    form = OptionForm(request.POST, obstacles=obstacles, prefix=prompt, label=prompt.label)
+    if not form.is_valid():
+        return _render_sheet(request, session, "work", status=422, option_forms={prompt: form})
+    option = session.add_option(
+        form.cleaned_data["text"], prompt=prompt, obstacle=form.cleaned_data["obstacle"]
+    )
+    fresh = OptionForm(obstacles=obstacles, prefix=prompt, label=prompt.label)
+    return _done(
+        request,
+        session,
+        "work",
+        f"options-{prompt}",
+        notice=f"Option added: {option}.",
+        option_forms={prompt: _autofocus(fresh, "text")},
+    )
+
+
+def _refuse_if_committed(request, option, fragment):
+    """A committed option is a step now: it is changed on the plan, not on the sheet."""
+    if option.step_id is None:
+        return None
+    return _render_sheet(
+        request,
+        option.session,
+        fragment,
+        status=409,
+        refusal=already_committed(option).messages[0]
+        + " Change or drop the step itself on the plan page.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def option_edit(request, code):
+    option = get_option_for_owner(request, code)
+    session = option.session
+    if refused := _refuse_if_old(request, session, "work") or _refuse_if_committed(
+        request, option, "work"
+    ):
+        return refused
+    obstacles = list(session.obstacles.order_by("position", "pk"))
+    initial = {"text": option.text, "obstacle": option.obstacle.code if option.obstacle else ""}
+    form = OptionForm(
+        request.POST or None, initial=initial, obstacles=obstacles, prefix="edit-option"
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            option.text = form.cleaned_data["text"]
+            option.obstacle = form.cleaned_data["obstacle"]
+            option.save(update_fields=["text", "obstacle"])
+            return _done(
+                request,
+                session,
+                "work",
+                f"options-{option.prompt or 'else'}",
+                notice="Option saved.",
+            )
+        status = 422
+    else:
+        status = 200
+        _autofocus(form, "text")
+    return _render_sheet(
+        request,
+        session,
+        "option-edit",
+        status=status,
+        editing=option.code,
+        edit_form=form,
+        option=option,
+    )
+
+
+@login_required
+@require_POST
+def option_delete(request, code):
+    option = get_option_for_owner(request, code)
+    session = option.session
+    if refused := _refuse_if_old(request, session, "work") or _refuse_if_committed(
+        request, option, "work"
+    ):
+        return refused
+    option.delete()
+    return _done(
+        request,
+        session,
+        "work",
+        f"options-{option.prompt or 'else'}",
+        notice=f"Option deleted: {option}.",
+    )
+
+
+@login_required
+@require_POST
+def grow_commit(request, code):
+    session = get_grow_session_for_owner(request, code)
+    if refused := _refuse_if_old(request, session, "work"):
+        return refused
+    options = list(session.options.select_related("step").order_by("position", "pk"))
+    form = CommitForm(request.POST, options=options, user=request.user)
+    if form.is_valid():
+        option = form.cleaned_data["option"]
+        try:
+            step = option.commit(form.cleaned_data["due_date"], reward=form.cleaned_data["reward"])
+        except Option.AlreadyCommitted:
+            option.refresh_from_db()
+            form.add_error("option", already_committed(option))
+        else:
+            notice = f"You committed to “{step.title}” by {date_format(step.due_date, 'l j F Y')}."
+            if not request.htmx:
+                messages.success(request, notice)
+            return _done(request, session, "work", "way-forward", notice=notice)
+    return _render_sheet(request, session, "work", status=422, commit_form=form)
+
+
+@login_required
+@require_GET
+def grow_print(request, code):
+    session = get_grow_session_for_owner(request, code)
+    context = _sheet_context(request, session)
+    context.update(
+        obstacles_shown=context["obstacles"][:PRINT_OBSTACLES],
+        obstacles_more=max(len(context["obstacles"]) - PRINT_OBSTACLES, 0),
+        open_shown=context["open_options"][:PRINT_OPTIONS],
+        open_more=max(len(context["open_options"]) - PRINT_OPTIONS, 0),
+        committed_shown=context["committed"][:PRINT_COMMITTED],
+        committed_more=max(len(context["committed"]) - PRINT_COMMITTED, 0),
+        # Room to write a few more commitments by hand.
+        blank_rows=range(max(3 - len(context["committed"]), 0)),
+    )
+    return render(request, "plans/grow/print.html", context)
+
+
+@login_required
+@require_GET
+def grow_print_blank(request, code):
+    plan = get_plan_for_owner(request, code)
+    return render(request, "plans/grow/print.html", {"plan": plan, "session": None})

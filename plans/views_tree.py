@@ -1,0 +1,335 @@
+"""Reverse engineering: build the tree of steps from the goal down to a first step.
+
+Every change works as a plain form with a redirect; with htmx the response is the
+refreshed workspace (the question and the tree), or the form again with its errors.
+"""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import replace_url, reswap, retarget, trigger_client_event
+
+from plans.access import get_plan_for_owner, get_step_for_owner
+from plans.forms_tree import (
+    GOAL,
+    AnswersForm,
+    CommitForm,
+    DeleteForm,
+    MoveForm,
+    ReorderForm,
+    StepEditForm,
+)
+from plans.models import Plan, Step
+from plans.tree import MAX_CHILDREN, MAX_DEPTH, Tree, describe, order_after_moving
+
+PAGE = "plans/tree/tree.html"
+WORKSPACE = "plans/tree/workspace.html"
+ANSWERS = ("yes", "no")
+
+
+@login_required
+@require_GET
+def tree_page(request, code):
+    """The tree, and the question for one node: the next one, or the one asked about."""
+    plan = get_plan_for_owner(request, code)
+    tree = Tree.for_plan(plan)
+    asked = request.GET.get("node")
+    focus = _node_from_code(tree, asked) if asked else tree.next_to_ask()
+    answer = request.GET.get("answer") if focus is not None else None
+    if answer not in ANSWERS:
+        answer = None
+    form = _answer_form(request, tree, focus, answer)
+    if answer and form is not None:
+        # The person chose an answer: take them straight to the field it asks for.
+        first_field = next(iter(form.fields.values()))
+        first_field.widget.attrs["autofocus"] = True
+        return _render_workspace(request, tree, focus, answer, form)
+    return _render_workspace(request, tree, focus, answer, form, autofocus=bool(asked))
+
+
+@login_required
+@require_POST
+def goal_commit(request, code):
+    plan = get_plan_for_owner(request, code)
+    return _commit(request, plan, step=None)
+
+
+@login_required
+@require_POST
+def step_commit(request, code):
+    step = get_step_for_owner(request, code)
+    return _commit(request, step.plan, step=step)
+
+
+@login_required
+@require_POST
+def goal_answers(request, code):
+    plan = get_plan_for_owner(request, code)
+    return _add_answers(request, plan, step=None)
+
+
+@login_required
+@require_POST
+def step_answers(request, code):
+    step = get_step_for_owner(request, code)
+    return _add_answers(request, step.plan, step=step)
+
+
+def _commit(request, plan, step):
+    """Answer “Yes, within a week”: date the step (or make the goal one action step)."""
+    with transaction.atomic():
+        tree = _lock_and_load(plan)
+        node = tree.node_for(step)
+        form = CommitForm(request.POST, user=request.user, tree=tree, node=node)
+        if form.is_valid():
+            action = form.save()
+    if not form.is_valid():
+        return _render_workspace(request, tree, node, "yes", form, status=422)
+    messages.success(
+        request,
+        f"“{action.title}” is an action step now, to do by "
+        f"{date_format(action.due_date, 'l j F')}.",
+    )
+    return _changed(request, plan, refocus="guide-heading")
+
+
+def _add_answers(request, plan, step):
+    """Answer “No, something comes first”: the answers become steps under the one asked."""
+    with transaction.atomic():
+        tree = _lock_and_load(plan)
+        node = tree.node_for(step)
+        form = AnswersForm(request.POST, tree=tree, node=node)
+        if form.is_valid():
+            added = form.save()
+    if not form.is_valid():
+        return _render_workspace(request, tree, node, "no", form, status=422)
+    count = len(added)
+    messages.success(
+        request,
+        f"Added {count} step{'s' if count != 1 else ''} under {describe(node, lower=True)}. "
+        "Now ask the same question of each.",
+    )
+    return _changed(request, plan, refocus="guide-heading")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def step_edit(request, code):
+    step = get_step_for_owner(request, code)
+    # The form writes what was typed onto the step; headings keep the saved title.
+    saved_title = step.title
+    if request.method == "POST":
+        form = StepEditForm(request.POST, instance=step)
+        if form.is_valid():
+            with transaction.atomic():
+                form.save()
+            messages.success(request, f"Saved “{step.title}”.")
+            return _changed(
+                request, step.plan, anchor=step, replace_form=True, refocus=f"edit-{step.code}"
+            )
+        status = 422
+    else:
+        form = StepEditForm(instance=step)
+        status = 200
+    return _render_step_page(
+        request, "plans/tree/step_edit.html", step, form, status, saved_title=saved_title
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def step_move(request, code):
+    step = get_step_for_owner(request, code)
+    if request.method == "POST":
+        with transaction.atomic():
+            tree = _lock_and_load(step.plan)
+            node = tree.node_for(step)
+            form = MoveForm(request.POST, tree=tree, node=node)
+            # A code from outside this plan (another person's, or made up) is not found.
+            if form.target_code() is not None:
+                _node_from_code(tree, form.target_code())
+            if form.is_valid():
+                form.save()
+        if form.is_valid():
+            target = form.cleaned_data["target"]
+            messages.success(request, f"Moved “{step.title}” under {describe(target, lower=True)}.")
+            return _changed(
+                request, step.plan, anchor=step, replace_form=True, refocus=f"move-{step.code}"
+            )
+        status = 422
+    else:
+        tree = Tree.for_plan(step.plan)
+        node = tree.node_for(step)
+        form = MoveForm(tree=tree, node=node)
+        status = 200
+    return _render_step_page(
+        request, "plans/tree/step_move.html", step, form, status, tree=tree, node=node
+    )
+
+
+@login_required
+@require_POST
+def step_reorder(request, code):
+    step = get_step_for_owner(request, code)
+    form = ReorderForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Move a step up or down.")
+    direction = form.cleaned_data["direction"]
+    with transaction.atomic():
+        tree = _lock_and_load(step.plan)
+        node = tree.node_for(step)
+        order = order_after_moving(node.parent.children, node, direction)
+        if order != node.parent.children:
+            steps = [sibling.step for sibling in order]
+            for position, sibling in enumerate(steps):
+                sibling.position = position
+            Step.objects.bulk_update(steps, ["position"])
+            messages.success(request, f"Moved “{step.title}” {direction}.")
+        else:
+            messages.info(
+                request,
+                f"“{step.title}” is already {'first' if direction == 'up' else 'last'} "
+                "in its list.",
+            )
+    return _changed(request, step.plan, anchor=step)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def step_delete(request, code):
+    step = get_step_for_owner(request, code)
+    if request.method == "POST":
+        with transaction.atomic():
+            tree = _lock_and_load(step.plan)
+            node = tree.node_for(step)
+            form = DeleteForm(request.POST, tree=tree, node=node)
+            if form.is_valid():
+                below = len(node.children)
+                lifted = form.cleaned_data["children"] == DeleteForm.LIFT
+                parent = node.parent
+                form.save()
+        if form.is_valid():
+            message = f"Deleted “{step.title}”"
+            if below and lifted:
+                message += f"; the steps under it moved up to {describe(parent, lower=True)}"
+            elif below:
+                message += " and the steps under it"
+            messages.success(request, message + ".")
+            return _changed(request, step.plan, replace_form=True, refocus="tree-heading")
+        status = 422
+    else:
+        tree = Tree.for_plan(step.plan)
+        node = tree.node_for(step)
+        form = DeleteForm(tree=tree, node=node)
+        status = 200
+    return _render_step_page(
+        request, "plans/tree/step_delete.html", step, form, status, tree=tree, node=node
+    )
+
+
+def _lock_and_load(plan):
+    """Lock the plan row, then load its tree: inside a transaction, two tabs changing the
+    same tree at once cannot both pass a limit or a descendant check."""
+    Plan.objects.select_for_update().filter(pk=plan.pk).values_list("pk").get()
+    return Tree.for_plan(plan)
+
+
+def _node_from_code(tree, code):
+    """Return the goal or the node of a step code from a URL or form; 404 for a code that
+    is not a step of this plan (another person's included)."""
+    if code == GOAL:
+        return tree.goal
+    try:
+        node = tree.find(uuid.UUID(str(code)))
+    except ValueError:
+        node = None
+    if node is None:
+        raise Http404("No such step in this plan.")
+    return node
+
+
+def _answer_form(request, tree, focus, answer):
+    """Return the unbound form for the answer given to the question about `focus`."""
+    if focus is None:
+        return None
+    if answer == "yes" and not focus.is_dated and not focus.is_closed:
+        return CommitForm(user=request.user, tree=tree, node=focus)
+    if answer == "no" or focus.is_dated or focus.is_closed:
+        return AnswersForm(tree=tree, node=focus)
+    return None
+
+
+def _workspace_context(request, tree, focus, answer, form, autofocus=False):
+    first = tree.first_step()
+    if focus is not None and (focus.is_dated or focus.is_closed):
+        answer = "no"
+    return {
+        "plan": tree.plan,
+        "tree": tree,
+        "focus": focus,
+        "focus_code": "" if focus is None else GOAL if focus.is_goal else focus.step.code,
+        "answer": answer,
+        "form": form,
+        "first": first,
+        "add_problem": None if focus is None else tree.problem_adding(focus, 1),
+        "today": request.user.local_today(),
+        "autofocus": autofocus,
+        "max_depth": MAX_DEPTH,
+        "max_children": MAX_CHILDREN,
+    }
+
+
+def _render_workspace(request, tree, focus, answer, form, status=200, autofocus=False):
+    """The whole page, or for htmx the workspace (the question and the tree)."""
+    context = _workspace_context(request, tree, focus, answer, form, autofocus or status == 422)
+    template = WORKSPACE if request.htmx else PAGE
+    return render(request, template, context, status=status)
+
+
+def _render_step_page(request, template, step, form, status, **extra):
+    """A step's own page (edit, move, delete), or for htmx just its form."""
+    context = {
+        "plan": step.plan,
+        "step": step,
+        "form": form,
+        "max_depth": MAX_DEPTH,
+        "max_children": MAX_CHILDREN,
+        **extra,
+    }
+    if request.htmx:
+        template += "#step-form"
+    return render(request, template, context, status=status)
+
+
+def _changed(request, plan, anchor=None, replace_form=False, refocus=None):
+    """After a change: redirect to the tree (PRG), or for htmx answer with the refreshed
+    workspace, asking the next question.
+
+    `replace_form`: the request came from a form swapped into the tree, so the answer
+    replaces the whole workspace instead. `refocus`: the id of the element to put the
+    keyboard focus on once swapped (tree.js), since the one pressed is gone; a reordered
+    step's button keeps its id, and htmx keeps the focus on it by itself.
+    """
+    url = reverse("plans-tree", args=[plan.code])
+    if not request.htmx:
+        return redirect(url + (f"#step-{anchor.code}" if anchor else ""))
+    tree = Tree.for_plan(plan)
+    focus = tree.next_to_ask()
+    context = _workspace_context(
+        request, tree, focus, None, _answer_form(request, tree, focus, None)
+    )
+    response = render(request, WORKSPACE, context)
+    replace_url(response, url)
+    if replace_form:
+        retarget(response, "#tree-workspace")
+        reswap(response, "outerHTML")
+    if refocus:
+        trigger_client_event(response, "tree-refocus", {"id": refocus}, after="settle")
+    return response

@@ -1,0 +1,68 @@
+"""The wall chart of a plan, on screen and laid out for one printed landscape page."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from plans.access import get_plan_for_owner
+from plans.charts import build_progress
+from plans.wallchart import build_wallchart
+
+SCALES = ("week", "month")
+SCALE_CHOICES = [("", "Automatic"), ("week", "By week"), ("month", "By month")]
+# The fields the chart and the pictures read: leaving out notes keeps a long plan light.
+CHART_FIELDS = ("code", "parent", "title", "due_date", "status", "reward", "created", "completed")
+
+
+def chart_steps(plan):
+    """A plan's steps for the chart, in one query, in date and tree order."""
+    return list(plan.steps.only(*CHART_FIELDS).order_by("due_date", "position", "created"))
+
+
+def chart_context(request, plan):
+    steps = chart_steps(plan)
+    # The plan was fetched for its owner, so the owner's day and zone are request.user's.
+    user = request.user
+    today = user.local_today()
+    scale = request.GET.get("scale")
+    scale = scale if scale in SCALES else ""
+    chart = build_wallchart(
+        steps,
+        today,
+        zone=user.zone,
+        target_date=plan.target_date,
+        scale=scale or None,
+    )
+    # Moving between the chart and its print layout keeps the week or month layout.
+    query = f"?scale={scale}" if scale else ""
+    return {
+        "plan": plan,
+        "chart": chart,
+        "progress": build_progress(steps, today, user.zone),
+        "chosen_scale": scale,
+        "scale_choices": SCALE_CHOICES,
+        "can_edit": True,
+        "chart_url": reverse("plans-wallchart", args=[plan.code]) + query,
+        "print_url": reverse("plans-wallchart-print", args=[plan.code]) + query,
+    }
+
+
+@login_required
+@require_GET
+def wallchart(request, code):
+    plan = get_plan_for_owner(request, code)
+    context = chart_context(request, plan)
+    if request.htmx:
+        # The week/month switch swaps only the chart.
+        return render(request, "plans/wallchart/wallchart.html#chart-area", context)
+    return render(request, "plans/wallchart/wallchart.html", context)
+
+
+@login_required
+@require_GET
+def wallchart_print(request, code):
+    plan = get_plan_for_owner(request, code)
+    context = chart_context(request, plan)
+    context["can_edit"] = False
+    return render(request, "plans/wallchart/print.html", context)

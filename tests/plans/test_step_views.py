@@ -1,0 +1,259 @@
+"""Steps: check off and undo in one click, rewards, reschedule with a reason, drop, quick add."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from plans import signals
+from plans.models import Step, StepEvent
+from tests.factories import StepFactory
+
+pytestmark = pytest.mark.django_db
+
+STEP_POSTS = [
+    "plans-step-done",
+    "plans-step-reopen",
+    "plans-step-reward-enjoyed",
+    "plans-step-reschedule",
+    "plans-step-drop",
+    "plans-step-edit",
+]
+
+
+@pytest.fixture
+def step(plan):
+    return StepFactory(
+        plan=plan, title="Call Maya about the bookshop", reward="a trip to the cinema"
+    )
+
+
+@pytest.mark.parametrize("name", [*STEP_POSTS, "plans-step-detail"])
+def test_stranger_gets_404_and_changes_nothing(stranger_client, step, name):
+    method = stranger_client.get if name == "plans-step-detail" else stranger_client.post
+    response = method(
+        reverse(name, args=[step.code]), {"title": "x", "due_date": "2099-01-01", "reason": "x"}
+    )
+    assert response.status_code == 404
+    step.refresh_from_db()
+    assert (step.status, step.title) == (Step.Status.OPEN, "Call Maya about the bookshop")
+    assert not step.events.exists()
+
+
+@pytest.mark.parametrize("name", [*STEP_POSTS, "plans-step-detail"])
+def test_anonymous_visitor_is_sent_to_log_in(client, step, name):
+    method = client.get if name == "plans-step-detail" else client.post
+    response = method(reverse(name, args=[step.code]))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize("name", STEP_POSTS)
+def test_actions_refuse_get_with_405(owner_client, step, name):
+    assert owner_client.get(reverse(name, args=[step.code])).status_code == 405
+
+
+def test_step_page_refuses_post_with_405(owner_client, step):
+    assert owner_client.post(reverse("plans-step-detail", args=[step.code])).status_code == 405
+
+
+def test_check_off_with_htmx_returns_the_row_and_celebrates_the_reward(
+    owner_client, step, htmx_headers
+):
+    received = []
+
+    def receive(step, **kwargs):
+        received.append(step)
+
+    signals.step_done.connect(receive)
+    try:
+        response = owner_client.post(
+            reverse("plans-step-done", args=[step.code]), {"from": "plan"}, headers=htmx_headers
+        )
+    finally:
+        signals.step_done.disconnect(receive)
+    assert response.status_code == 200
+    assert "<html" not in response.text
+    assert f'id="step-{step.code}"' in response.text
+    assert "You earned: <strong>a trip to the cinema</strong>" in response.text
+    assert "Undo" in response.text
+    step.refresh_from_db()
+    assert step.status == Step.Status.DONE
+    assert step.checkup_due is None
+    assert received == [step]
+
+
+def test_check_off_without_javascript_redirects_back_with_the_celebration(owner_client, step):
+    response = owner_client.post(
+        reverse("plans-step-done", args=[step.code]), {"from": "dashboard"}
+    )
+    assert response.url == reverse("plans-dashboard")
+    page = owner_client.get(response.url)
+    assert "You earned: a trip to the cinema" in page.text
+
+
+def test_check_off_twice_records_one_event(owner_client, step):
+    url = reverse("plans-step-done", args=[step.code])
+    owner_client.post(url)
+    owner_client.post(url)
+    assert step.events.filter(kind=StepEvent.Kind.DONE).count() == 1
+
+
+def test_undo_reopens_and_the_checkup_is_due_again(owner_client, step, htmx_headers):
+    owner_client.post(reverse("plans-step-done", args=[step.code]))
+    response = owner_client.post(
+        reverse("plans-step-reopen", args=[step.code]), headers=htmx_headers
+    )
+    assert "Mark done" in response.text
+    step.refresh_from_db()
+    assert step.status == Step.Status.OPEN
+    assert step.checkup_due is not None
+
+
+def test_reward_can_be_marked_enjoyed_once_done(owner_client, step, htmx_headers):
+    url = reverse("plans-step-reward-enjoyed", args=[step.code])
+    owner_client.post(url)
+    step.refresh_from_db()
+    assert step.reward_enjoyed is None  # not done yet
+    owner_client.post(reverse("plans-step-done", args=[step.code]))
+    response = owner_client.post(url, headers=htmx_headers)
+    assert "enjoyed" in response.text
+    step.refresh_from_db()
+    assert step.reward_enjoyed is not None
+
+
+def test_reschedule_needs_a_reason_and_keeps_the_history(owner_client, owner, step):
+    url = reverse("plans-step-reschedule", args=[step.code])
+    new_date = owner.local_today() + datetime.timedelta(days=10)
+    refused = owner_client.post(url, {"due_date": new_date.isoformat(), "reason": ""})
+    assert refused.status_code == 422
+    assert "Say briefly why" in refused.text
+    assert new_date.isoformat() in refused.text
+    old_date = step.due_date
+    owner_client.post(url, {"due_date": new_date.isoformat(), "reason": "Maya is away"})
+    step.refresh_from_db()
+    assert step.due_date == new_date
+    event = step.events.get(kind=StepEvent.Kind.RESCHEDULED)
+    assert (event.old_date, event.new_date, event.reason) == (old_date, new_date, "Maya is away")
+    page = owner_client.get(reverse("plans-step-detail", args=[step.code]))
+    assert "Maya is away" in page.text
+
+
+@pytest.mark.parametrize(
+    ("due_date", "message"),
+    [("2020-01-01", "cannot be in the past"), ("2027-13-01", "Enter a real date"), ("", "Choose")],
+)
+def test_reschedule_refuses_bad_dates(owner_client, step, due_date, message):
+    response = owner_client.post(
+        reverse("plans-step-reschedule", args=[step.code]),
+        {"due_date": due_date, "reason": "typed reason"},
+    )
+    assert response.status_code == 422
+    assert message in response.text
+    assert "typed reason" in response.text
+    assert not step.events.exists()
+
+
+def test_drop_keeps_the_step_in_history_and_can_be_undone(owner_client, step):
+    owner_client.post(reverse("plans-step-drop", args=[step.code]), {"reason": "Not needed"})
+    step.refresh_from_db()
+    assert step.status == Step.Status.DROPPED
+    assert step.checkup_due is None
+    assert step.events.get(kind=StepEvent.Kind.DROPPED).reason == "Not needed"
+    owner_client.post(reverse("plans-step-reopen", args=[step.code]))
+    step.refresh_from_db()
+    assert step.status == Step.Status.OPEN
+
+
+def test_edit_refuses_an_empty_title_and_keeps_the_notes(owner_client, step):
+    response = owner_client.post(
+        reverse("plans-step-edit", args=[step.code]), {"title": "", "notes": "typed notes"}
+    )
+    assert response.status_code == 422
+    assert "Say what the step is" in response.text
+    assert "typed notes" in response.text
+    step.refresh_from_db()
+    assert step.title == "Call Maya about the bookshop"
+
+
+def test_quick_add_on_the_plan_page_commits_a_dated_step(owner_client, owner, plan):
+    received = []
+
+    def receive(step, **kwargs):
+        received.append(step)
+
+    signals.step_committed.connect(receive)
+    try:
+        response = owner_client.post(
+            reverse("plans-step-add", args=[plan.code]),
+            {
+                "title": "Read one business book",
+                "due_date": owner.local_today().isoformat(),
+                "reward": "chocolate",
+            },
+        )
+    finally:
+        signals.step_committed.disconnect(receive)
+    step = plan.steps.get(title="Read one business book")
+    assert response.url == f"{plan.get_absolute_url()}#step-{step.code}"
+    assert step.reward == "chocolate"
+    assert step.events.get().kind == StepEvent.Kind.COMMITTED
+    assert received == [step]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"title": "", "due_date": "2099-01-01"}, "Say what the step is"),
+        ({"title": "x" * 201, "due_date": "2099-01-01"}, "Keep a step to 200 characters"),
+        ({"title": "Ring Sam", "due_date": ""}, "Give the step a completion date"),
+        ({"title": "Ring Sam", "due_date": "31/02/2027"}, "Enter a real date"),
+        ({"title": "Ring Sam", "due_date": "2000-01-01"}, "cannot be in the past"),
+    ],
+)
+def test_quick_add_refuses_bad_input_and_keeps_it(owner_client, plan, data, message):
+    response = owner_client.post(
+        reverse("plans-step-add", args=[plan.code]), {**data, "reward": "typed reward"}
+    )
+    assert response.status_code == 422
+    assert message in response.text
+    assert "typed reward" in response.text
+    assert not plan.steps.exists()
+
+
+def test_yesterday_in_the_planners_zone_is_the_past(owner_client, owner, plan):
+    owner.tz = "Pacific/Kiritimati"  # UTC+14: often already tomorrow there
+    owner.save(update_fields=["tz"])
+    yesterday = owner.local_today() - datetime.timedelta(days=1)
+    response = owner_client.post(
+        reverse("plans-step-add", args=[plan.code]),
+        {"title": "Ring Sam", "due_date": yesterday.isoformat()},
+    )
+    assert response.status_code == 422
+    response = owner_client.post(
+        reverse("plans-step-add", args=[plan.code]),
+        {"title": "Ring Sam", "due_date": owner.local_today().isoformat()},
+    )
+    assert response.status_code == 302
+
+
+def test_dashboard_quick_add_puts_the_step_in_the_chosen_plan(owner_client, owner, plan):
+    response = owner_client.post(
+        reverse("plans-step-quick-add"),
+        {
+            "plan": str(plan.code),
+            "title": "Email the course tutor",
+            "due_date": owner.local_today(),
+        },
+    )
+    assert response.url == reverse("plans-dashboard")
+    assert plan.steps.filter(title="Email the course tutor").exists()
+
+
+def test_check_off_on_the_plan_page_updates_progress_out_of_band(owner_client, step, htmx_headers):
+    response = owner_client.post(
+        reverse("plans-step-done", args=[step.code]), {"from": "plan"}, headers=htmx_headers
+    )
+    assert 'id="plan-progress"' in response.text
+    assert 'hx-swap-oob="true"' in response.text
+    assert "1 of 1 step done (100%)" in response.text
