@@ -1,6 +1,7 @@
 import hashlib
 import secrets
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -8,6 +9,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from plans.models import Plan, Step
+
+# An invitation link works for two weeks: long enough for a busy friend, short enough
+# that a forwarded or forgotten email stops being a key.
+INVITATION_LIFETIME = timedelta(days=14)
 
 
 def new_token():
@@ -23,6 +28,10 @@ def hash_token(token):
 class BuddyshipQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=Buddyship.Status.ACTIVE)
+
+    def live(self):
+        """Invited or active: the rows an address may have only one of per planner."""
+        return self.filter(status__in=[Buddyship.Status.INVITED, Buddyship.Status.ACTIVE])
 
 
 class Buddyship(models.Model):
@@ -83,6 +92,107 @@ class Buddyship(models.Model):
     def __str__(self):
         return f"{self.name} for {self.planner}"
 
+    @property
+    def is_live(self):
+        return self.status in (Buddyship.Status.INVITED, Buddyship.Status.ACTIVE)
+
+    def issue_invitation(self, now=None):
+        """Give the invitation a fresh token and expiry; return the raw token.
+
+        Only the hash is stored; a re-sent invitation replaces the token, so the link in
+        an earlier email stops working.
+        """
+        now = now or timezone.now()
+        token, digest = new_token()
+        self.invite_token_hash = digest
+        self.invite_expires = now + INVITATION_LIFETIME
+        self.save(update_fields=["invite_token_hash", "invite_expires"])
+        return token
+
+    def invitation_sent(self):
+        """Return when the current invitation was sent (derived from its expiry)."""
+        if self.invite_expires is None:
+            return None
+        return self.invite_expires - INVITATION_LIFETIME
+
+    def invitation_state(self, now=None):
+        """Return "open", "expired", "answered" or "withdrawn" for the invitation page."""
+        now = now or timezone.now()
+        if self.status == Buddyship.Status.INVITED:
+            return "open" if self.invite_expires and self.invite_expires > now else "expired"
+        if self.status == Buddyship.Status.REVOKED and self.accepted is None:
+            return "withdrawn"
+        return "answered"
+
+    def _answer_invitation(self, now, **fields):
+        # A conditional UPDATE: of two tabs answering at once, only one wins, and an
+        # expired or withdrawn invitation cannot be answered.
+        changed = Buddyship.objects.filter(
+            pk=self.pk, status=Buddyship.Status.INVITED, invite_expires__gt=now
+        ).update(**fields)
+        if changed:
+            for name, value in fields.items():
+                setattr(self, name, value)
+        return bool(changed)
+
+    def accept(self, user, now=None):
+        """Make the invited person, signed in as `user`, an active buddy.
+
+        Accepting is asking for the emails, so an earlier unsubscribe (from the invitation
+        email, say) is lifted.
+        """
+        now = now or timezone.now()
+        return self._answer_invitation(
+            now, status=Buddyship.Status.ACTIVE, user=user, accepted=now, unsubscribed=None
+        )
+
+    def follow_without_account(self, now=None):
+        """Accept without an account; return the raw token of a new private progress link
+        (None if the invitation could not be answered)."""
+        now = now or timezone.now()
+        if not self._answer_invitation(
+            now, status=Buddyship.Status.ACTIVE, accepted=now, unsubscribed=None
+        ):
+            return None
+        return self.new_link(now)
+
+    def decline(self, now=None):
+        now = now or timezone.now()
+        return self._answer_invitation(now, status=Buddyship.Status.DECLINED, ended=now)
+
+    def _end(self, status, now):
+        changed = Buddyship.objects.live().filter(pk=self.pk).update(status=status, ended=now)
+        # Links die with the buddyship, at once, even if the status changed elsewhere.
+        self.links.filter(revoked__isnull=True).update(revoked=now)
+        if changed:
+            self.status, self.ended = status, now
+        return bool(changed)
+
+    def revoke(self, now=None):
+        """The planner ends the buddyship (or withdraws the invitation)."""
+        return self._end(Buddyship.Status.REVOKED, now or timezone.now())
+
+    def leave(self, now=None):
+        """The buddy ends the buddyship."""
+        now = now or timezone.now()
+        if self.status != Buddyship.Status.ACTIVE:
+            return False
+        return self._end(Buddyship.Status.LEFT, now)
+
+    def live_link(self):
+        return self.links.filter(revoked__isnull=True).order_by("-created").first()
+
+    def new_link(self, now=None):
+        """Revoke any live private link and make a new one; return its raw token."""
+        now = now or timezone.now()
+        self.links.filter(revoked__isnull=True).update(revoked=now)
+        token, digest = new_token()
+        ShareLink.objects.create(buddyship=self, token_hash=digest, created=now)
+        return token
+
+    def revoke_links(self, now=None):
+        return self.links.filter(revoked__isnull=True).update(revoked=now or timezone.now())
+
 
 class ShareLink(models.Model):
     """A private progress link for a buddy: revocable, rotatable, stored as a hash."""
@@ -138,6 +248,7 @@ class Notification(models.Model):
         CELEBRATION = "celebration", "Celebration"
         DIGEST = "digest", "Weekly digest"
         ANSWER = "answer", "Planner's answer to a check-up"
+        LINK = "link", "Private progress link"
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -160,6 +271,9 @@ class Notification(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     created = models.DateTimeField(default=timezone.now)
     lease_until = models.DateTimeField(null=True, blank=True)
+    # Not sent before this instant: the back-off after a failed connection, or the short
+    # wait that lets a burst of commitments gather into one email.
+    next_attempt = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=200, blank=True)
@@ -178,6 +292,12 @@ class Notification(models.Model):
                 fields=["state", "created"],
                 name="notification_todo_idx",
                 condition=Q(state__in=["pending", "sending"]),
+            ),
+            # Used by the sender's claim: the next pending row whose time has come.
+            models.Index(
+                fields=["next_attempt"],
+                name="notification_next_idx",
+                condition=Q(state="pending"),
             ),
         ]
 

@@ -1,9 +1,554 @@
+"""The buddies pages: the planner's list and invitations, the invitation a buddy answers,
+the read-only progress page, and the planner's answer to a check-up.
+
+Pages reached from an email's one-click links live in views_mail (urls_mail).
+"""
+
+from datetime import timedelta
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.contrib.auth.views import redirect_to_login
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from buddies import outbox
+from buddies.access import (
+    get_buddyship_for_buddy,
+    get_buddyship_for_link,
+    get_buddyship_for_planner,
+    get_invitation,
+    invitations_for,
+    shared_plans,
+)
+from buddies.forms import CheckupAnswerForm, CheerForm, InviteForm, ShareSettingsForm
+from buddies.models import Buddyship, Note, Notification, ShareLink
+from buddies.progress import build_progress
+from buddies.templatetags.buddy_tags import buddy_notes_context
+from plans.access import get_step_for_owner
+from plans.models import Step
+
+# A planner may re-send an invitation once in this window: a double click or an
+# impatient second try does not mail the same person twice.
+RESEND_INTERVAL = timedelta(minutes=2)
+# How many cheers a buddy may send in an hour: plenty for a friend, a ceiling for a
+# leaked link.
+CHEERS_PER_HOUR = 30
+# Ended buddyships listed under the live ones (older ones stay in the database).
+ENDED_SHOWN = 10
+# The commitments listed in an invitation.
+COMMITMENTS_IN_INVITATION = 10
+
+
+def _owns_address(user, email):
+    """True if `email` is the account's address or one of its verified addresses."""
+    if user.email.lower() == email.lower():
+        return True
+    return user.emailaddress_set.filter(email__iexact=email, verified=True).exists()
+
+
+def _invitation_payload(buddyship, token):
+    """The invitation email's content, fixed when it is sent; `secret` (the raw token)
+    is erased by the sender once the message is handed over."""
+    plans = []
+    for plan in buddyship.plans.order_by("-created"):
+        steps = (
+            plan.steps.open()
+            .dated()
+            .filter(due_date__gte=buddyship.planner.local_today())
+            .order_by("due_date", "position")[:COMMITMENTS_IN_INVITATION]
+        )
+        plans.append(
+            {
+                "goal": plan.goal,
+                "target_date": date_format(plan.target_date, "j F Y") if plan.target_date else "",
+                "steps": [
+                    {
+                        "title": step.title,
+                        "due_date": step.due_date.isoformat(),
+                        "due": date_format(step.due_date, "l j F Y"),
+                    }
+                    for step in steps
+                ],
+            }
+        )
+    return {"secret": token, "plans": plans}
+
+
+def _send_invitation(buddyship):
+    token = buddyship.issue_invitation()
+    outbox.enqueue(
+        Notification.Kind.INVITATION,
+        buddyship,
+        f"invite:{buddyship.invite_token_hash[:32]}",
+        payload=_invitation_payload(buddyship, token),
+    )
+
+
+def _send_link(buddyship, token):
+    link = buddyship.live_link()
+    outbox.enqueue(
+        Notification.Kind.LINK, buddyship, f"link:{link.code}", payload={"secret": token}
+    )
+
+
+def _private(response):
+    """Pages addressed by a secret token: never cached by a shared cache, never indexed,
+    and the token never leaks to another site through the Referer header.
+
+    "same-origin", not "no-referrer": under no-referrer browsers send `Origin: null`
+    with the page's own form POSTs, and Django's CSRF check rightly refuses those.
+    """
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+# The planner's side ---------------------------------------------------------------
+
+
+def _render_list(request, form, status=200):
+    planner = request.user
+    live_links = Prefetch(
+        "links",
+        queryset=ShareLink.objects.filter(revoked__isnull=True).order_by("-created"),
+        to_attr="live_links",
+    )
+    shared = Prefetch("plans", to_attr="shared_plans")
+    mine = Buddyship.objects.filter(planner=planner).prefetch_related(shared, live_links)
+    live = list(mine.live().order_by("status", "name", "pk"))
+    ended = list(
+        mine.exclude(status__in=[Buddyship.Status.INVITED, Buddyship.Status.ACTIVE]).order_by(
+            "-ended", "-pk"
+        )[:ENDED_SHOWN]
+    )
+    supporting = list(
+        Buddyship.objects.active()
+        .filter(user=planner)
+        .select_related("planner")
+        .order_by("planner__display_name", "pk")
+    )
+    invitations = list(invitations_for(planner).order_by("-invite_expires", "pk"))
+    now = timezone.now()
+    for buddyship in live:
+        buddyship.invitation_expired = (
+            buddyship.status == Buddyship.Status.INVITED
+            and buddyship.invitation_state(now) == "expired"
+        )
+    context = {
+        "form": form,
+        "live": live,
+        "ended": ended,
+        "supporting": supporting,
+        "invitations": invitations,
+        "has_plans": form.has_plans,
+    }
+    return render(request, "buddies/buddy_list.html", context, status=status)
 
 
 @login_required
 @require_GET
 def buddy_list(request):
-    return render(request, "buddies/buddy_list.html")
+    return _render_list(request, InviteForm(planner=request.user))
+
+
+@login_required
+@require_POST
+def buddy_invite(request):
+    form = InviteForm(request.POST, planner=request.user)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                buddyship = form.save(commit=False)
+                buddyship.planner = request.user
+                buddyship.save()
+                form.save_m2m()
+                _send_invitation(buddyship)
+        except IntegrityError:
+            # Two tabs inviting the same address at once: the constraint let one in.
+            form.add_error("email", "You have already invited this person.")
+        else:
+            messages.success(
+                request,
+                f"Invitation sent to {buddyship.name}. It works for 14 days; "
+                "you can re-send it from this page.",
+            )
+            return redirect("buddies-list")
+    return _render_list(request, form, status=422)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def buddy_edit(request, code):
+    buddyship = get_buddyship_for_planner(request, code)
+    if not buddyship.is_live:
+        messages.info(request, f"{buddyship.name} is no longer your buddy.")
+        return redirect("buddies-list")
+    data = request.POST if request.method == "POST" else None
+    form = ShareSettingsForm(data, instance=buddyship, planner=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            with transaction.atomic():
+                form.save()
+            messages.success(request, f"Saved what {buddyship.name} can see.")
+            return redirect("buddies-list")
+        status = 422
+    else:
+        status = 200
+    return render(
+        request, "buddies/buddy_edit.html", {"form": form, "buddyship": buddyship}, status=status
+    )
+
+
+@login_required
+@require_GET
+def buddy_preview(request, code):
+    """Show the planner their progress page exactly as this buddy sees it."""
+    buddyship = get_buddyship_for_planner(request, code)
+    if not buddyship.is_live:
+        messages.info(request, f"{buddyship.name} is no longer your buddy.")
+        return redirect("buddies-list")
+    context = build_progress(buddyship)
+    context["preview"] = True
+    return render(request, "buddies/progress.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def buddy_revoke(request, code):
+    buddyship = get_buddyship_for_planner(request, code)
+    if request.method == "POST":
+        if buddyship.revoke():
+            messages.success(
+                request,
+                f"{buddyship.name} is no longer your buddy. Their links stopped working.",
+            )
+        else:
+            messages.info(request, f"{buddyship.name} was no longer your buddy.")
+        return redirect("buddies-list")
+    if not buddyship.is_live:
+        messages.info(request, f"{buddyship.name} is no longer your buddy.")
+        return redirect("buddies-list")
+    return render(request, "buddies/buddy_revoke.html", {"buddyship": buddyship})
+
+
+@login_required
+@require_POST
+def buddy_resend(request, code):
+    buddyship = get_buddyship_for_planner(request, code)
+    if buddyship.status != Buddyship.Status.INVITED:
+        messages.info(request, f"{buddyship.name} has already answered the invitation.")
+        return redirect("buddies-list")
+    sent = buddyship.invitation_sent()
+    if sent and timezone.now() - sent < RESEND_INTERVAL:
+        messages.info(request, f"The invitation to {buddyship.name} went out a moment ago.")
+        return redirect("buddies-list")
+    with transaction.atomic():
+        _send_invitation(buddyship)
+    messages.success(
+        request, f"Invitation re-sent to {buddyship.name}. The earlier link no longer works."
+    )
+    return redirect("buddies-list")
+
+
+@login_required
+@require_POST
+def buddy_link_rotate(request, code):
+    buddyship = get_buddyship_for_planner(request, code)
+    if buddyship.status != Buddyship.Status.ACTIVE or buddyship.user_id is not None:
+        messages.info(request, f"{buddyship.name} signs in to see your progress: no link needed.")
+        return redirect("buddies-list")
+    with transaction.atomic():
+        token = buddyship.new_link()
+        _send_link(buddyship, token)
+    messages.success(
+        request, f"{buddyship.name}'s old link stopped working; a new one is on its way to them."
+    )
+    return redirect("buddies-list")
+
+
+@login_required
+@require_POST
+def buddy_link_revoke(request, code):
+    buddyship = get_buddyship_for_planner(request, code)
+    if buddyship.revoke_links():
+        messages.success(
+            request,
+            f"{buddyship.name}'s private link stopped working. Send a new one whenever you like.",
+        )
+    return redirect("buddies-list")
+
+
+@login_required
+@require_POST
+def notes_seen(request):
+    Note.objects.filter(buddyship__planner=request.user, seen__isnull=True).update(
+        seen=timezone.now()
+    )
+    if request.htmx:
+        return render(
+            request, "buddies/_notes.html", buddy_notes_context(request.user, request=request)
+        )
+    return redirect("plans-dashboard")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkup_answer(request, code):
+    step = get_step_for_owner(request, code)
+    data = request.POST if request.method == "POST" else None
+    form = CheckupAnswerForm(data, user=request.user)
+    status = 200
+    if request.method == "POST":
+        if step.status != Step.Status.OPEN:
+            status = 409
+            messages.info(request, "This step is already closed.")
+        elif form.is_valid():
+            answer = form.cleaned_data["answer"]
+            with transaction.atomic():
+                if answer == CheckupAnswerForm.Answer.DONE:
+                    step.mark_done()
+                elif answer == CheckupAnswerForm.Answer.MORE_TIME:
+                    step.reschedule(form.cleaned_data["new_date"], form.cleaned_data["reason"])
+                else:
+                    step.mark_dropped(form.cleaned_data["reason"])
+                Note.objects.filter(step=step, seen__isnull=True).update(seen=timezone.now())
+            has_buddies = Buddyship.objects.active().filter(planner=request.user).exists()
+            messages.success(
+                request,
+                "Thank you for answering."
+                + (" Your buddy will hear about it." if has_buddies else ""),
+            )
+            return redirect("plans-dashboard")
+        else:
+            status = 422
+    notes = list(
+        Note.objects.filter(step=step, buddyship__planner=request.user)
+        .select_related("buddyship")
+        .order_by("-created")[:10]
+    )
+    return render(
+        request,
+        "buddies/checkup_answer.html",
+        {"step": step, "form": form, "notes": notes, "today": request.user.local_today()},
+        status=status,
+    )
+
+
+# The invitation -------------------------------------------------------------------
+
+
+def _invitation_problem(request, state, buddyship=None, status=410):
+    return _private(
+        render(
+            request,
+            "buddies/invitation_problem.html",
+            {"state": state, "buddyship": buddyship},
+            status=status,
+        )
+    )
+
+
+def _open_invitation(request, token):
+    """Return (buddyship, None) for an invitation that can be answered, or (None, a
+    response explaining why not)."""
+    buddyship = get_invitation(token)
+    if buddyship is None:
+        return None, _invitation_problem(request, "unknown", status=404)
+    state = buddyship.invitation_state()
+    if state != "open":
+        if (
+            state == "answered"
+            and buddyship.status == Buddyship.Status.ACTIVE
+            and request.user.is_authenticated
+            and buddyship.user_id == request.user.pk
+        ):
+            return None, redirect("buddies-progress", buddyship.code)
+        return None, _invitation_problem(request, state, buddyship)
+    return buddyship, None
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request, token):
+    buddyship, problem = _open_invitation(request, token)
+    if problem:
+        return problem
+    user = request.user
+    if user.is_authenticated and (
+        user.pk == buddyship.planner_id or not _owns_address(user, buddyship.email)
+    ):
+        return _private(
+            render(
+                request,
+                "buddies/invitation_wrong_account.html",
+                {"buddyship": buddyship},
+                status=403,
+            )
+        )
+    if request.method == "POST":
+        if not user.is_authenticated:
+            return redirect_to_login(request.path)
+        if buddyship.accept(user):
+            messages.success(
+                request,
+                f"You are now {buddyship.planner.display_name}'s Career Change Buddy. "
+                "Here is their progress.",
+            )
+            return redirect("buddies-progress", buddyship.code)
+        return _invitation_problem(request, buddyship.invitation_state(), buddyship)
+    plans = list(buddyship.plans.filter(owner_id=buddyship.planner_id).order_by("-created"))
+    return _private(
+        render(
+            request,
+            "buddies/invitation.html",
+            {"buddyship": buddyship, "plans": plans, "token": token},
+        )
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_decline(request, token):
+    buddyship, problem = _open_invitation(request, token)
+    if problem:
+        return problem
+    if request.method == "POST":
+        buddyship.decline()
+        return _private(
+            render(request, "buddies/invitation_declined.html", {"buddyship": buddyship})
+        )
+    return _private(
+        render(request, "buddies/invitation_decline.html", {"buddyship": buddyship, "token": token})
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_follow(request, token):
+    buddyship, problem = _open_invitation(request, token)
+    if problem:
+        return problem
+    if request.method == "POST":
+        with transaction.atomic():
+            link_token = buddyship.follow_without_account()
+            if link_token is None:
+                return _invitation_problem(request, buddyship.invitation_state(), buddyship)
+            _send_link(buddyship, link_token)
+        messages.success(
+            request,
+            "You're following along. This page is your private link: bookmark it. "
+            "We have emailed it to you too.",
+        )
+        return redirect("buddies-link-progress", link_token)
+    return _private(
+        render(request, "buddies/invitation_follow.html", {"buddyship": buddyship, "token": token})
+    )
+
+
+@login_required
+@require_POST
+def invitation_answer(request, code, answer):
+    """Accept or decline, signed in, an invitation sent to one of your verified addresses."""
+    buddyship = get_object_or_404(invitations_for(request.user), code=code)
+    planner = buddyship.planner.display_name
+    if answer == "accept":
+        if buddyship.accept(request.user):
+            messages.success(
+                request,
+                f"You are now {planner}'s Career Change Buddy. Here is their progress.",
+            )
+            return redirect("buddies-progress", buddyship.code)
+    elif buddyship.decline():
+        messages.success(request, f"You declined {planner}'s invitation.")
+        return redirect("buddies-list")
+    messages.info(request, f"{planner}'s invitation can no longer be answered.")
+    return redirect("buddies-list")
+
+
+# The buddy's side -----------------------------------------------------------------
+
+
+def _render_progress(request, buddyship, *, token=None, form=None, status=200, sent=False):
+    context = build_progress(buddyship)
+    context["token"] = token
+    context["sent"] = sent
+    context["cheer_form"] = form or CheerForm(
+        plans=[p.plan for p in context["plans"]], today=context["today"]
+    )
+    if token:
+        context["cheer_url"] = reverse("buddies-link-cheer", args=[token])
+        context["leave_url"] = reverse("buddies-link-leave", args=[token])
+    else:
+        context["cheer_url"] = reverse("buddies-cheer", args=[buddyship.code])
+        context["leave_url"] = reverse("buddies-leave", args=[buddyship.code])
+    template = "buddies/progress.html"
+    if request.htmx and (sent or status != 200):
+        template += "#cheer-panel"
+    return _private(render(request, template, context, status=status))
+
+
+@login_required
+@require_GET
+def progress(request, code):
+    return _render_progress(request, get_buddyship_for_buddy(request, code))
+
+
+@require_GET
+def link_progress(request, token):
+    return _render_progress(request, get_buddyship_for_link(token), token=token)
+
+
+def _cheer(request, buddyship, token=None):
+    form = CheerForm(request.POST, plans=shared_plans(buddyship))
+    since = timezone.now() - timedelta(hours=1)
+    if buddyship.buddy_notes.filter(created__gte=since).count() >= CHEERS_PER_HOUR:
+        form.add_error(None, "That's a lot of cheering for one hour: try again a little later.")
+        return _render_progress(request, buddyship, token=token, form=form, status=429)
+    if not form.is_valid():
+        return _render_progress(request, buddyship, token=token, form=form, status=422)
+    Note.objects.create(
+        buddyship=buddyship,
+        kind=Note.Kind.CHEER,
+        step=form.cleaned_data["step"],
+        text=form.cleaned_data["text"],
+    )
+    planner = buddyship.planner.display_name
+    if request.htmx:
+        return _render_progress(request, buddyship, token=token, sent=True)
+    messages.success(request, f"Cheer sent! {planner} will see it on their dashboard.")
+    if token:
+        return redirect("buddies-link-progress", token)
+    return redirect("buddies-progress", buddyship.code)
+
+
+@login_required
+@require_POST
+def cheer(request, code):
+    return _cheer(request, get_buddyship_for_buddy(request, code))
+
+
+@require_POST
+def link_cheer(request, token):
+    return _cheer(request, get_buddyship_for_link(token), token=token)
+
+
+def _leave(request, buddyship, token=None):
+    if request.method == "POST":
+        buddyship.leave()
+        return _private(render(request, "buddies/left.html", {"buddyship": buddyship}))
+    return _private(render(request, "buddies/leave.html", {"buddyship": buddyship, "token": token}))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def leave(request, code):
+    return _leave(request, get_buddyship_for_buddy(request, code))
+
+
+@require_http_methods(["GET", "POST"])
+def link_leave(request, token):
+    return _leave(request, get_buddyship_for_link(token), token=token)

@@ -39,8 +39,10 @@ class FileAndConsoleBackend(BaseEmailBackend):
     link can be copied from it as it is (the raw message may be quoted-printable).
     """
 
-    def __init__(self, file_path, fail_silently=False, **kwargs):
-        super().__init__(fail_silently=fail_silently, **kwargs)
+    def __init__(self, file_path, **kwargs):
+        # Pass fail_silently on only if given: a mailer built from MAILERS must not
+        # receive options it was not configured with.
+        super().__init__(**kwargs)
         self.path = Path(file_path)
         self.path.mkdir(parents=True, exist_ok=True)
 

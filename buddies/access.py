@@ -1,0 +1,109 @@
+"""The one place that decides who may see what of a planner's progress.
+
+- The planner (owner) manages their buddyships and sees everything of their own plans
+  through plans.access.
+- An active buddy with an account sees the progress page of the plans shared with them,
+  read-only, through their buddyship's code.
+- A share-link holder sees that same progress page through the link's token, and nothing
+  else: no plan page, no step, no journal page.
+- Anyone else, including a buddy whose buddyship was revoked or who left, gets 404:
+  never 403, which would confirm that the object exists.
+
+Plan pages (plans-detail, the wall chart, the tree, the GROW sheets) stay owner-only:
+a buddy reaches a plan only through a progress page built here.
+"""
+
+from datetime import timedelta
+
+from django.db.models.functions import Lower
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from buddies.models import Buddyship, ShareLink, hash_token
+from plans.models import Plan
+
+# How often a link's last use is written: often enough to show the planner the link is
+# alive, rarely enough that reading the page is not a write each time.
+LAST_USED_RESOLUTION = timedelta(hours=1)
+
+
+def get_buddyship_for_planner(request, code):
+    """Return one of the signed-in planner's own buddyships (any status)."""
+    return get_object_or_404(Buddyship.objects.filter(planner=request.user), code=code)
+
+
+def get_buddyship_for_buddy(request, code):
+    """Return an active buddyship whose buddy is the signed-in person."""
+    return get_object_or_404(
+        Buddyship.objects.active().select_related("planner").filter(user=request.user),
+        code=code,
+    )
+
+
+def get_buddyship_for_link(token, *, now=None):
+    """Return the active buddyship behind a private progress link, or 404.
+
+    A revoked or rotated link, or one whose buddy left or was revoked, finds nothing.
+    """
+    link = (
+        ShareLink.objects.select_related("buddyship__planner")
+        .filter(
+            token_hash=hash_token(token),
+            revoked__isnull=True,
+            buddyship__status=Buddyship.Status.ACTIVE,
+        )
+        .first()
+    )
+    if link is None:
+        raise Http404("This progress link is not valid any more.")
+    now = now or timezone.now()
+    if link.last_used is None or link.last_used < now - LAST_USED_RESOLUTION:
+        ShareLink.objects.filter(pk=link.pk).update(last_used=now)
+    return link.buddyship
+
+
+def shared_plans(buddyship):
+    """Return the plans a buddyship may see: only the planner's own plans, even if a
+    plan was somehow linked from another planner's row."""
+    return (
+        Plan.objects.filter(buddyships=buddyship, owner_id=buddyship.planner_id)
+        .order_by("status", "-created")
+        .distinct()
+    )
+
+
+def invitations_for(user, now=None):
+    """Open invitations addressed to one of the person's verified addresses (two queries).
+
+    Owning the address is what an invitation asks for; the emailed token proves it for a
+    visitor, a verified address proves it for an account, so a buddy who signed up to
+    accept finds the invitation waiting without hunting for the email again.
+    """
+    now = now or timezone.now()
+    addresses = {user.email.lower()} | {
+        email.lower()
+        for email in user.emailaddress_set.filter(verified=True).values_list("email", flat=True)
+    }
+    return (
+        Buddyship.objects.filter(status=Buddyship.Status.INVITED, invite_expires__gt=now)
+        .annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=addresses)
+        .exclude(planner=user)
+        .select_related("planner")
+    )
+
+
+def get_invitation(token):
+    """Return the buddyship whose invitation this token is, whatever its state, or None.
+
+    The caller explains the state (expired, answered, withdrawn); an unknown or tampered
+    token, or one replaced by a re-sent invitation, finds nothing.
+    """
+    if not token or len(token) > 100:
+        return None
+    return (
+        Buddyship.objects.select_related("planner")
+        .filter(invite_token_hash=hash_token(token))
+        .first()
+    )

@@ -1,0 +1,235 @@
+import datetime
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from buddies.models import Buddyship
+from plans.models import Plan, Step
+from plans.validators import validate_not_past
+
+# Characters that must never reach an email header or a one-line field: line breaks of
+# every kind (a name goes into "To:" and subjects) and the other control characters.
+HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
+# A message is body text: line breaks and tabs are fine, other control characters not.
+BODY_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class PlanChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.goal
+
+
+class StepChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.title} ({obj.due_date:%-d %b %Y})"
+
+
+class ShareSettingsForm(forms.ModelForm):
+    """What a buddy may see and which emails they get."""
+
+    plans = PlanChoiceField(
+        queryset=Plan.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Plans to share",
+        help_text="Your buddy sees these plans' steps, and nothing of your other plans.",
+        error_messages={
+            "required": "Choose at least one plan to share.",
+            "invalid_choice": "Choose among your own plans.",
+            "invalid_pk_value": "Choose among your own plans.",
+        },
+        to_field_name="code",
+    )
+
+    class Meta:
+        model = Buddyship
+        fields = ["plans", "share_journal", "celebrations", "digest"]
+        labels = {
+            "share_journal": "Share my Success Journal with this buddy",
+            "celebrations": "Email them when I finish a step",
+            "digest": "Send them a weekly digest",
+        }
+        help_texts = {
+            "share_journal": "Off unless you turn it on: your journal is private.",
+            "celebrations": "They can turn this off themselves.",
+        }
+
+    def __init__(self, *args, planner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.planner = planner
+        # Only the planner's own active plans are choices: a code from anyone else's plan
+        # is "not one of the choices", whatever the form sends.
+        choices = Q(status=Plan.Status.ACTIVE)
+        if self.instance.pk:
+            # Keep an archived plan that is still shared listed, so saving does not
+            # silently unshare it.
+            choices |= Q(buddyships=self.instance)
+        self.fields["plans"].queryset = (
+            Plan.objects.for_owner(planner).filter(choices).distinct().order_by("-created")
+        )
+
+
+class InviteForm(ShareSettingsForm):
+    """Invite a buddy: who they are, a personal word, and what they may see."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # With a single plan there is nothing to choose: tick it.
+        choices = list(self.fields["plans"].queryset[:2])
+        self.has_plans = bool(choices)
+        if len(choices) == 1:
+            self.initial.setdefault("plans", [choices[0].code])
+
+    class Meta(ShareSettingsForm.Meta):
+        fields = ["name", "email", "message", "plans", "share_journal", "celebrations", "digest"]
+        labels = {
+            **ShareSettingsForm.Meta.labels,
+            "name": "Their name",
+            "email": "Their email address",
+            "message": "A personal message (optional)",
+        }
+        help_texts = {
+            **ShareSettingsForm.Meta.help_texts,
+            "message": "It goes in the invitation, in your words.",
+        }
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "off"}),
+            "message": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        if HEADER_UNSAFE.search(name):
+            raise ValidationError(
+                "A name is one line: take out the line breaks and special characters.",
+                code="header_unsafe",
+            )
+        return name.strip()
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if HEADER_UNSAFE.search(email):
+            raise ValidationError("Enter a valid email address.", code="invalid")
+        own = {self.planner.email.lower()} | {
+            address.lower()
+            for address in self.planner.emailaddress_set.values_list("email", flat=True)
+        }
+        if email.lower() in own:
+            raise ValidationError(
+                "That is your own address: invite someone who will check up on you.",
+                code="self",
+            )
+        if Buddyship.objects.live().filter(planner=self.planner, email__iexact=email).exists():
+            raise ValidationError(
+                "You have already invited this person. Re-send the invitation from the list "
+                "below instead.",
+                code="duplicate",
+            )
+        return email
+
+    def clean_message(self):
+        message = self.cleaned_data["message"].replace("\r\n", "\n").replace("\r", "\n")
+        if BODY_UNSAFE.search(message):
+            raise ValidationError(
+                "Take out the special characters: plain text and line breaks only.",
+                code="body_unsafe",
+            )
+        return message.strip()
+
+
+class CheerForm(forms.Form):
+    """A buddy's cheer: a few words, optionally about one step."""
+
+    text = forms.CharField(
+        label="Add a few words (optional)",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    step = StepChoiceField(
+        queryset=Step.objects.none(),
+        required=False,
+        to_field_name="code",
+        label="About a step (optional)",
+        empty_label="Their progress in general",
+        error_messages={"invalid_choice": "That step is not shared with you."},
+    )
+
+    # The steps offered: those dated within two weeks either side of today, at most 30. A
+    # long plan would otherwise draw an <option> per step, most of the page's time.
+    CHOICE_WINDOW = datetime.timedelta(days=14)
+    CHOICE_LIMIT = 30
+
+    def __init__(self, *args, plans, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only action steps of the plans shared with this buddy: a step code from any
+        # other plan is "not one of the choices".
+        field = self.fields["step"]
+        field.queryset = Step.objects.filter(plan__in=plans, due_date__isnull=False).order_by(
+            "due_date", "position", "pk"
+        )
+        if today is not None:
+            near = field.queryset.filter(
+                due_date__range=(today - self.CHOICE_WINDOW, today + self.CHOICE_WINDOW)
+            )[: self.CHOICE_LIMIT]
+            field.choices = [("", field.empty_label)] + [
+                (step.code, field.label_from_instance(step)) for step in near
+            ]
+
+    def clean_text(self):
+        text = self.cleaned_data["text"].replace("\r\n", "\n")
+        if BODY_UNSAFE.search(text):
+            raise ValidationError("Plain text only, please.", code="body_unsafe")
+        return text.strip()
+
+
+class CheckupAnswerForm(forms.Form):
+    """The planner's answer to a check-up: done, more time (a new date and why), dropped."""
+
+    class Answer:
+        DONE = "done"
+        MORE_TIME = "more_time"
+        DROPPED = "dropped"
+
+    answer = forms.ChoiceField(
+        label="How did it go?",
+        choices=[
+            (Answer.DONE, "Done!"),
+            (Answer.MORE_TIME, "I need more time"),
+            (Answer.DROPPED, "I've dropped this step"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose one answer."},
+    )
+    new_date = forms.DateField(
+        label="New completion date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Only if you need more time.",
+    )
+    reason = forms.CharField(
+        label="Why? (your buddy will see this)",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_new_date(self):
+        value = self.cleaned_data["new_date"]
+        validate_not_past(value, self.user)
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("answer") == self.Answer.MORE_TIME:
+            if not cleaned.get("new_date") and "new_date" not in self.errors:
+                self.add_error("new_date", "Pick the new completion date.")
+            if not cleaned.get("reason"):
+                self.add_error("reason", "Say in a few words why you need more time.")
+        return cleaned

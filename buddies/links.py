@@ -1,0 +1,74 @@
+"""Signed links in emails: one-click answers and unsubscribe, usable without logging in.
+
+A link carries a signed, timestamped value (django.core.signing with its own salt), so it
+cannot be forged or altered, and it expires. It names the notification (or buddyship) by
+its random code; the view then checks that the buddyship is still active, so revoking a
+buddy kills every link in every email they were sent.
+"""
+
+from datetime import timedelta
+
+from django.core import signing
+
+from buddies.models import Buddyship, Notification
+
+ACTION_SALT = "buddies.links.action"
+UNSUBSCRIBE_SALT = "buddies.links.unsubscribe"
+# Answers make sense for a while after the email; a month is generous.
+ACTION_MAX_AGE = timedelta(days=30)
+# Unsubscribing must keep working for as long as someone may still open an old email.
+UNSUBSCRIBE_MAX_AGE = timedelta(days=400)
+
+ACTION_NAMES = {"ask", "cheer", "confirm"}
+
+
+class BadLink(Exception):
+    """The link was altered, has expired, or names nothing that still exists."""
+
+    def __init__(self, message, *, expired=False):
+        super().__init__(message)
+        self.expired = expired
+
+
+def action_token(notification, action):
+    """Return the token of a one-click answer (ask, cheer, confirm) to one email."""
+    return signing.dumps({"n": str(notification.code), "a": action}, salt=ACTION_SALT)
+
+
+def unsubscribe_token(buddyship):
+    return signing.dumps({"b": str(buddyship.code)}, salt=UNSUBSCRIBE_SALT)
+
+
+def _load(token, salt, max_age):
+    try:
+        return signing.loads(token, salt=salt, max_age=max_age)
+    except signing.SignatureExpired as error:
+        raise BadLink("This link has expired.", expired=True) from error
+    except signing.BadSignature as error:
+        raise BadLink("This link is not valid: it may have been cut short or changed.") from error
+
+
+def read_action_token(token):
+    """Return (notification, action) for a one-click answer link, or raise BadLink."""
+    value = _load(token, ACTION_SALT, ACTION_MAX_AGE)
+    action = value.get("a") if isinstance(value, dict) else None
+    if action not in ACTION_NAMES:
+        raise BadLink("This link is not valid.")
+    notification = (
+        Notification.objects.select_related("buddyship__planner", "step__plan")
+        .filter(code=value.get("n"))
+        .first()
+    )
+    if notification is None:
+        raise BadLink("This link no longer works.")
+    return notification, action
+
+
+def read_unsubscribe_token(token):
+    """Return the buddyship an unsubscribe link names, or raise BadLink."""
+    value = _load(token, UNSUBSCRIBE_SALT, UNSUBSCRIBE_MAX_AGE)
+    code = value.get("b") if isinstance(value, dict) else None
+    buddyship = Buddyship.objects.select_related("planner").filter(code=code).first()
+    if buddyship is None:
+        raise BadLink("This link no longer works.")
+    return buddyship

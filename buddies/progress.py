@@ -1,0 +1,94 @@
+"""What a buddy's progress page shows, built in a fixed number of queries."""
+
+from dataclasses import dataclass, field
+
+from buddies.access import shared_plans
+from journals.days import journal_days
+from plans.models import Step
+from plans.wallchart import build_wallchart
+
+RECENT_COMPLETIONS = 8
+OVERDUE_SHOWN = 20
+NOTES_SHOWN = 20
+# Journal days shown to a buddy the planner shared the journal with.
+JOURNAL_DAYS = 14
+
+
+@dataclass
+class PlanProgress:
+    plan: object
+    steps: list = field(default_factory=list)
+    chart: object = None
+    undated: list = field(default_factory=list)
+
+    @property
+    def done_count(self):
+        return sum(1 for step in self.steps if step.status == Step.Status.DONE)
+
+    @property
+    def open_count(self):
+        return sum(1 for step in self.steps if step.status == Step.Status.OPEN)
+
+
+def step_state(step, today):
+    """Return the wall-chart state of a step: done, dropped, overdue or upcoming."""
+    if step.status == Step.Status.OPEN:
+        return "overdue" if step.is_overdue(today) else "upcoming"
+    return step.status
+
+
+def build_progress(buddyship):
+    """Return the progress page's context for one buddyship.
+
+    1. The shared plans (one query).
+    2. Their steps (one query), each given its state in the planner's own today, and
+       each plan's wall chart built from them.
+    3. Recent completions and overdue steps, picked from those steps in memory.
+    4. This buddy's own notes (one query): other buddies' cheers stay between them and
+       the planner.
+    5. The journal's latest days (three queries), only if the planner shared it with
+       this buddy; the steps listed there are only those of the shared plans.
+    """
+    planner = buddyship.planner
+    today = planner.local_today()
+    plans = list(shared_plans(buddyship))
+    by_plan = {plan.pk: PlanProgress(plan) for plan in plans}
+    steps = []
+    for step in Step.objects.filter(plan__in=[plan.pk for plan in plans]).order_by(
+        "due_date", "position", "pk"
+    ):
+        if step.due_date is None:
+            # Undated steps still need breaking down: the chart lists them apart.
+            by_plan[step.plan_id].undated.append(step)
+            continue
+        step.state = step_state(step, today)
+        progress = by_plan[step.plan_id]
+        step.plan = progress.plan
+        progress.steps.append(step)
+        steps.append(step)
+    for progress in by_plan.values():
+        progress.chart = build_wallchart(
+            [*progress.steps, *progress.undated],
+            today,
+            zone=planner.zone,
+            target_date=progress.plan.target_date,
+        )
+    done = [step for step in steps if step.status == Step.Status.DONE and step.completed]
+    done.sort(key=lambda step: step.completed, reverse=True)
+    overdue = [step for step in steps if step.state == "overdue"]
+    notes = list(buddyship.buddy_notes.select_related("step").order_by("-created")[:NOTES_SHOWN])
+    journal = None
+    if buddyship.share_journal:
+        journal, _older = journal_days(planner, limit=JOURNAL_DAYS, plans=plans)
+    return {
+        "journal_days": journal,
+        "buddyship": buddyship,
+        "planner": planner,
+        "today": today,
+        "plans": list(by_plan.values()),
+        "recent_done": done[:RECENT_COMPLETIONS],
+        "overdue": overdue[:OVERDUE_SHOWN],
+        "overdue_count": len(overdue),
+        "notes": notes,
+        "open_steps": [step for step in steps if step.status == Step.Status.OPEN],
+    }

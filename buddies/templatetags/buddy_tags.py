@@ -1,0 +1,43 @@
+"""Template tags for other apps' pages: the planner's buddy notes on the dashboard."""
+
+from django import template
+
+from buddies.access import invitations_for
+from buddies.models import Note
+
+register = template.Library()
+
+# The dashboard shows the latest notes only; older ones stay with their steps.
+NOTES_SHOWN = 8
+
+
+def buddy_notes_context(user, request=None, with_invitations=False):
+    """Return the latest notes the planner's buddies sent (one query) and the open
+    invitations to be someone's buddy (two queries)."""
+    notes = list(
+        Note.objects.filter(buddyship__planner=user)
+        .select_related("buddyship", "step", "step__plan")
+        .order_by("-created", "-pk")[:NOTES_SHOWN]
+    )
+    return {
+        "notes": notes,
+        "unseen_count": sum(1 for note in notes if note.seen is None),
+        "invitations": (
+            list(invitations_for(user).order_by("-invite_expires", "pk"))
+            if with_invitations
+            else []
+        ),
+        "show_invitations": with_invitations,
+        "request": request,
+    }
+
+
+@register.inclusion_tag("buddies/_notes.html", takes_context=True)
+def buddy_notes(context, with_invitations=True):
+    """{% load buddy_tags %}{% buddy_notes %}: the latest buddy notes and any invitation
+    waiting for this person (three queries)."""
+    request = context.get("request")
+    user = context.get("user") or getattr(request, "user", None)
+    result = buddy_notes_context(user, request=request, with_invitations=with_invitations)
+    result["csrf_token"] = context.get("csrf_token")
+    return result

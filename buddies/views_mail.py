@@ -1,0 +1,200 @@
+"""Pages reached from an email's links, with no login: one-click answers and unsubscribe.
+
+A signed token in the path authorises each (buddies.links). A GET only shows what the
+button will do; the POST acts. Every refusal is a page that says why, with a 4xx status,
+and changes nothing.
+"""
+
+from django import forms
+from django.db import transaction
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from buddies import links
+from buddies.models import Buddyship, Note, Notification
+
+NOTE_KINDS = {"ask": Note.Kind.ASK, "cheer": Note.Kind.CHEER, "confirm": Note.Kind.CONFIRM}
+
+
+class AnswerForm(forms.Form):
+    text = forms.CharField(
+        label="Add a few words (optional)",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def _private(response):
+    """The token in the URL is a key: never cache the page in a shared cache, never index
+    it, and never send it to another site in a Referer header.
+
+    "same-origin" rather than "no-referrer": under no-referrer a browser sends
+    `Origin: null` with the page's own form POST, and Django's CSRF check refuses it.
+    """
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _problem(request, title, message, status):
+    return _private(
+        render(
+            request,
+            "buddies/mail/problem.html",
+            {"title": title, "message": message},
+            status=status,
+        )
+    )
+
+
+def _bad_link(request, error):
+    if error.expired:
+        return _problem(
+            request,
+            "This link has expired",
+            "Links in our emails work for a limited time. A newer email has fresh ones.",
+            410,
+        )
+    return _problem(
+        request,
+        "This link doesn\u2019t work",
+        "It may have been cut short or changed on its way. Try copying the whole link "
+        "from the email.",
+        400,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def mail_action(request, token):
+    """Ask how it went, send a cheer, or confirm a step is done, from an email."""
+    try:
+        notification, action = links.read_action_token(token)
+    except links.BadLink as error:
+        return _bad_link(request, error)
+    buddyship = notification.buddyship
+    if buddyship.status != Buddyship.Status.ACTIVE:
+        return _problem(
+            request,
+            "This link no longer works",
+            f"You are no longer {buddyship.planner.display_name}\u2019s buddy, "
+            "so nothing was sent.",
+            410,
+        )
+    step = notification.step
+    if step is not None and not buddyship.plans.filter(pk=step.plan_id).exists():
+        return _problem(
+            request,
+            "This link no longer works",
+            f"{buddyship.planner.display_name} no longer shares this plan with you, so "
+            "nothing was sent.",
+            410,
+        )
+    if action not in _offered(notification):
+        return _problem(
+            request, "This link doesn\u2019t work", "This email offers no such answer.", 400
+        )
+    form = AnswerForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if not form.is_valid():
+            status = 422
+        else:
+            note = _answer(notification, action, form.cleaned_data["text"])
+            if note is None:
+                return _problem(
+                    request,
+                    "Already sent",
+                    "You already answered this way from this email, so nothing more was "
+                    "sent. Thank you!",
+                    409,
+                )
+            return _private(
+                render(
+                    request,
+                    "buddies/mail/action_done.html",
+                    _context(notification, action, note=note),
+                )
+            )
+    answered = notification.payload.get("answered", {}).get(action)
+    return _private(
+        render(
+            request,
+            "buddies/mail/action.html",
+            _context(notification, action, form=form, answered=answered),
+            status=status,
+        )
+    )
+
+
+def _offered(notification):
+    from buddies.outbox import ACTIONS
+
+    return ACTIONS.get(notification.kind, ())
+
+
+def _answer(notification, action, text):
+    """Write the buddy's note once per email and answer; return it, or None if this
+    answer was already given (a replayed POST, or a second tab)."""
+    now = timezone.now()
+    with transaction.atomic():
+        # Lock the row so two POSTs at once cannot both see "not answered yet".
+        locked = Notification.objects.select_for_update().get(pk=notification.pk)
+        answered = locked.payload.get("answered", {})
+        if action in answered:
+            return None
+        if not Buddyship.objects.active().filter(pk=locked.buddyship_id).exists():
+            return None
+        note = Note.objects.create(
+            buddyship_id=locked.buddyship_id,
+            step_id=locked.step_id,
+            kind=NOTE_KINDS[action],
+            text=text,
+            created=now,
+        )
+        locked.payload = {**locked.payload, "answered": {**answered, action: now.isoformat()}}
+        locked.save(update_fields=["payload"])
+    return note
+
+
+def _context(notification, action, **extra):
+    return {
+        "notification": notification,
+        "buddyship": notification.buddyship,
+        "planner_name": notification.buddyship.planner.display_name or "your friend",
+        "step": notification.step,
+        "action": action,
+        **extra,
+    }
+
+
+@csrf_exempt  # RFC 8058: a mail client POSTs with no cookie; the signed token authorises.
+@require_http_methods(["GET", "POST"])
+def mail_unsubscribe(request, token):
+    """Stop every reminder to this buddy: a GET asks, a POST (one click) does it."""
+    try:
+        buddyship = links.read_unsubscribe_token(token)
+    except links.BadLink as error:
+        return _bad_link(request, error)
+    done = False
+    if request.method == "POST":
+        # Conditional, so a replayed POST keeps the first instant and changes nothing.
+        Buddyship.objects.filter(pk=buddyship.pk, unsubscribed__isnull=True).update(
+            unsubscribed=timezone.now()
+        )
+        buddyship.refresh_from_db(fields=["unsubscribed"])
+        done = True
+    return _private(
+        render(
+            request,
+            "buddies/mail/unsubscribe.html",
+            {
+                "buddyship": buddyship,
+                "planner_name": buddyship.planner.display_name or "your friend",
+                "done": done,
+            },
+        )
+    )

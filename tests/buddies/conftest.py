@@ -1,0 +1,57 @@
+"""Buddies fixtures: a planner's buddy with an account, one without, and helpers."""
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from buddies.models import Buddyship, ShareLink, new_token
+from tests.factories import PlanFactory, UserFactory
+
+
+def make_buddyship(planner, plans=(), *, user=None, status=Buddyship.Status.ACTIVE, **fields):
+    """Return a buddyship of `planner` sharing `plans`; active unless told otherwise."""
+    email = fields.pop("email", None) or (user.email if user else "follower@example.com")
+    buddyship = Buddyship.objects.create(
+        planner=planner,
+        user=user,
+        email=email,
+        name=fields.pop("name", user.display_name if user else "Fern Follower"),
+        status=status,
+        accepted=timezone.now() if status == Buddyship.Status.ACTIVE else None,
+        **fields,
+    )
+    buddyship.plans.set(plans)
+    return buddyship
+
+
+def make_link(buddyship):
+    """Give a buddyship a private progress link; return its raw token."""
+    token, digest = new_token()
+    ShareLink.objects.create(buddyship=buddyship, token_hash=digest)
+    return token
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def buddy(db):
+    return UserFactory(display_name="Bea Buddy", email="bea@example.com")
+
+
+@pytest.fixture
+def buddy_client(buddy):
+    return client_for(buddy)
+
+
+@pytest.fixture
+def buddyship(owner, plan, buddy):
+    return make_buddyship(owner, [plan], user=buddy)
+
+
+@pytest.fixture
+def other_plan(owner):
+    return PlanFactory(owner=owner, goal="I will be teaching pottery evening classes by 2028")

@@ -1,0 +1,140 @@
+"""The planner answers a check-up: done, more time (a new date and why), or dropped."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from buddies.models import Note
+from plans.models import Step, StepEvent
+from tests.factories import StepFactory
+
+
+@pytest.fixture
+def due_step(owner, plan):
+    return StepFactory(
+        plan=plan,
+        title="Ring the landlord",
+        due_date=owner.local_today() - datetime.timedelta(days=1),
+    )
+
+
+def answer_url(step):
+    return reverse("buddies-checkup-answer", args=[step.code])
+
+
+def test_answer_page_shows_the_step_and_what_buddies_asked(owner_client, due_step, buddyship):
+    Note.objects.create(buddyship=buddyship, step=due_step, kind=Note.Kind.ASK)
+
+    response = owner_client.get(answer_url(due_step))
+
+    assert response.status_code == 200
+    assert "How did it go: Ring the landlord?" in response.text
+    assert "Bea Buddy" in response.text
+    assert "asked how it went" in response.text
+
+
+def test_answer_done_marks_the_step_done_and_the_notes_seen(owner_client, due_step, buddyship):
+    note = Note.objects.create(buddyship=buddyship, step=due_step, kind=Note.Kind.ASK)
+
+    response = owner_client.post(answer_url(due_step), {"answer": "done"})
+
+    assert response.status_code == 302
+    assert response.url == reverse("plans-dashboard")
+    due_step.refresh_from_db()
+    assert due_step.status == Step.Status.DONE
+    note.refresh_from_db()
+    assert note.seen is not None
+
+
+def test_answer_more_time_reschedules_with_the_reason(owner, owner_client, due_step):
+    new_date = owner.local_today() + datetime.timedelta(days=7)
+
+    response = owner_client.post(
+        answer_url(due_step),
+        {
+            "answer": "more_time",
+            "new_date": new_date.isoformat(),
+            "reason": "The landlord is away.",
+        },
+    )
+
+    assert response.status_code == 302
+    due_step.refresh_from_db()
+    assert due_step.due_date == new_date
+    assert due_step.status == Step.Status.OPEN
+    event = due_step.events.get(kind=StepEvent.Kind.RESCHEDULED)
+    assert event.reason == "The landlord is away."
+
+
+def test_answer_dropped_drops_the_step(owner_client, due_step):
+    owner_client.post(answer_url(due_step), {"answer": "dropped", "reason": "Found a better shop."})
+
+    due_step.refresh_from_db()
+    assert due_step.status == Step.Status.DROPPED
+    assert due_step.events.get(kind=StepEvent.Kind.DROPPED).reason == "Found a better shop."
+
+
+def test_more_time_needs_a_date_and_a_reason(owner_client, due_step):
+    response = owner_client.post(answer_url(due_step), {"answer": "more_time", "reason": ""})
+
+    assert response.status_code == 422
+    errors = response.context["form"].errors
+    assert errors["new_date"] == ["Pick the new completion date."]
+    assert errors["reason"] == ["Say in a few words why you need more time."]
+    due_step.refresh_from_db()
+    assert due_step.status == Step.Status.OPEN
+    assert not due_step.events.filter(kind=StepEvent.Kind.RESCHEDULED).exists()
+
+
+def test_more_time_refuses_a_past_date_and_keeps_the_reason(owner, owner_client, due_step):
+    past = owner.local_today() - datetime.timedelta(days=1)
+
+    response = owner_client.post(
+        answer_url(due_step),
+        {"answer": "more_time", "new_date": past.isoformat(), "reason": "Busy week"},
+    )
+
+    assert response.status_code == 422
+    assert "cannot be in the past" in response.text
+    assert "Busy week" in response.text
+    due_step.refresh_from_db()
+    assert due_step.due_date == past
+
+
+def test_an_answer_is_required(owner_client, due_step):
+    response = owner_client.post(answer_url(due_step), {})
+
+    assert response.status_code == 422
+    assert "Choose one answer." in response.text
+
+
+def test_a_closed_step_cannot_be_answered_again(owner_client, due_step):
+    due_step.mark_done()
+
+    response = owner_client.post(answer_url(due_step), {"answer": "dropped"})
+
+    assert response.status_code == 409
+    due_step.refresh_from_db()
+    assert due_step.status == Step.Status.DONE
+
+
+def test_answer_page_is_404_for_a_stranger_and_a_buddy(
+    stranger_client, buddy_client, buddyship, due_step
+):
+    for client in (stranger_client, buddy_client):
+        assert client.get(answer_url(due_step)).status_code == 404
+        assert client.post(answer_url(due_step), {"answer": "done"}).status_code == 404
+    due_step.refresh_from_db()
+    assert due_step.status == Step.Status.OPEN
+
+
+def test_answer_page_redirects_anonymous_to_login(client, due_step):
+    response = client.get(answer_url(due_step))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+def test_answer_page_rejects_put(owner_client, due_step):
+    assert owner_client.put(answer_url(due_step)).status_code == 405

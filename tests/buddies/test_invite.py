@@ -1,0 +1,365 @@
+"""The planner's buddies page: inviting, re-sending, revoking, links, sharing settings."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from buddies.models import Buddyship, Notification, ShareLink, hash_token
+from tests.buddies.conftest import make_buddyship, make_link
+from tests.factories import PlanFactory
+
+LIST = reverse("buddies-list")
+INVITE = reverse("buddies-invite")
+
+
+def invite_data(plan, **overrides):
+    return {
+        "name": "Bea Buddy",
+        "email": "bea@example.com",
+        "message": "Keep me honest, please!\nSee you soon.",
+        "plans": [str(plan.code)],
+        "celebrations": "on",
+        **overrides,
+    }
+
+
+def test_buddies_page_offers_the_planners_own_active_plans(owner_client, plan, other_plan):
+    archived = PlanFactory(owner=plan.owner, goal="An archived goal", status="archived")
+    PlanFactory(goal="Someone else's goal")
+
+    response = owner_client.get(LIST)
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert set(form.fields["plans"].queryset) == {plan, other_plan}
+    assert archived.goal not in response.text
+    assert "Someone else's goal" not in response.text
+    assert form.initial.get("share_journal") in (None, False)
+    assert form["celebrations"].value() is True
+    assert form["digest"].value() is False
+
+
+def test_buddies_page_without_plans_asks_for_a_plan_first(owner_client):
+    response = owner_client.get(LIST)
+
+    assert "Write a plan first" in response.text
+    assert 'id="invite-form"' not in response.text
+
+
+def test_buddies_page_redirects_anonymous_to_login(client):
+    response = client.get(LIST)
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+def test_invite_rejects_get(owner_client):
+    assert owner_client.get(INVITE).status_code == 405
+
+
+def test_invite_creates_an_invitation_with_a_hashed_single_use_token(owner, owner_client, plan):
+    with time_machine.travel(
+        datetime.datetime(2026, 11, 24, 12, 0, tzinfo=datetime.UTC), tick=False
+    ):
+        response = owner_client.post(INVITE, invite_data(plan))
+
+    assert response.status_code == 302
+    assert response.url == LIST
+    buddyship = Buddyship.objects.get(planner=owner)
+    assert buddyship.status == Buddyship.Status.INVITED
+    assert buddyship.name == "Bea Buddy"
+    assert buddyship.message == "Keep me honest, please!\nSee you soon."
+    assert list(buddyship.plans.all()) == [plan]
+    assert buddyship.share_journal is False
+    assert buddyship.celebrations is True
+    assert buddyship.digest is False
+    assert buddyship.invite_expires == datetime.datetime(2026, 12, 8, 12, 0, tzinfo=datetime.UTC)
+    notification = Notification.objects.get(buddyship=buddyship)
+    assert notification.kind == Notification.Kind.INVITATION
+    token = notification.payload["secret"]
+    # At least 128 random bits, and only the hash is stored on the buddyship.
+    assert len(token) >= 43
+    assert buddyship.invite_token_hash == hash_token(token)
+    assert token not in buddyship.invite_token_hash
+
+
+def test_invitation_payload_lists_what_the_planner_committed_to(owner, owner_client, plan):
+    plan.add_step("Call Ana about the shop", owner.local_today() + datetime.timedelta(days=4))
+    plan.add_step("Undated idea")
+
+    owner_client.post(INVITE, invite_data(plan))
+
+    payload = Notification.objects.get().payload
+    assert payload["plans"][0]["goal"] == plan.goal
+    assert [step["title"] for step in payload["plans"][0]["steps"]] == ["Call Ana about the shop"]
+
+
+def assert_refused(response, field, message):
+    assert response.status_code == 422
+    errors = response.context["form"].errors
+    assert field in errors, errors
+    assert message in " ".join(errors[field])
+    assert message in response.text
+    assert not Buddyship.objects.exists()
+    assert not Notification.objects.exists()
+
+
+def test_invite_refuses_an_invalid_email_and_keeps_what_was_typed(owner_client, plan):
+    response = owner_client.post(INVITE, invite_data(plan, email="bea-at-example"))
+
+    assert_refused(response, "email", "Enter a valid email address.")
+    assert 'value="bea-at-example"' in response.text
+    assert 'value="Bea Buddy"' in response.text
+    assert "Keep me honest, please!" in response.text
+
+
+def test_invite_refuses_the_planners_own_address_in_any_case(owner_client, plan):
+    response = owner_client.post(INVITE, invite_data(plan, email="OLIVIA@example.com"))
+
+    assert_refused(response, "email", "That is your own address")
+
+
+def test_invite_refuses_an_address_already_invited_or_active(owner, owner_client, plan):
+    make_buddyship(owner, [plan], email="bea@example.com", status=Buddyship.Status.INVITED)
+
+    response = owner_client.post(INVITE, invite_data(plan, email="Bea@Example.com"))
+
+    assert response.status_code == 422
+    assert "already invited this person" in response.text
+    assert Buddyship.objects.count() == 1
+    assert not Notification.objects.exists()
+
+
+def test_invite_accepts_an_address_whose_earlier_buddyship_ended(owner, owner_client, plan):
+    make_buddyship(owner, [plan], email="bea@example.com", status=Buddyship.Status.REVOKED)
+
+    response = owner_client.post(INVITE, invite_data(plan))
+
+    assert response.status_code == 302
+    assert Buddyship.objects.live().count() == 1
+
+
+def test_same_address_can_be_buddy_to_several_planners(owner_client, stranger, plan):
+    make_buddyship(stranger, [PlanFactory(owner=stranger)], email="bea@example.com")
+
+    response = owner_client.post(INVITE, invite_data(plan))
+
+    assert response.status_code == 302
+    assert Buddyship.objects.filter(email="bea@example.com").count() == 2
+
+
+@pytest.mark.parametrize("name", ["Bea\r\nBcc: victim@example.com", "Bea\nBuddy", "Bea\x0bBuddy"])
+def test_invite_refuses_line_breaks_in_a_name(owner_client, plan, name):
+    response = owner_client.post(INVITE, invite_data(plan, name=name))
+
+    assert_refused(response, "name", "A name is one line")
+
+
+def test_invite_refuses_header_injection_in_the_email(owner_client, plan):
+    response = owner_client.post(
+        INVITE, invite_data(plan, email="bea@example.com\nBcc: victim@example.com")
+    )
+
+    assert response.status_code == 422
+    assert "email" in response.context["form"].errors
+    assert not Buddyship.objects.exists()
+
+
+def test_invite_keeps_line_breaks_in_the_message_as_body_text(owner, owner_client, plan):
+    message = "Hi Bea,\r\nSubject: not a header\r\nBcc: nobody@example.com"
+
+    owner_client.post(INVITE, invite_data(plan, message=message))
+
+    buddyship = Buddyship.objects.get(planner=owner)
+    assert buddyship.message == "Hi Bea,\nSubject: not a header\nBcc: nobody@example.com"
+
+
+def test_invite_refuses_control_characters_in_the_message(owner_client, plan):
+    response = owner_client.post(INVITE, invite_data(plan, message="Hi\x1b[31m"))
+
+    assert_refused(response, "message", "special characters")
+
+
+def test_invite_refuses_another_persons_plan(owner_client, plan, stranger):
+    theirs = PlanFactory(owner=stranger)
+
+    response = owner_client.post(INVITE, invite_data(plan, plans=[str(theirs.code)]))
+
+    assert_refused(response, "plans", "Choose among your own plans.")
+
+
+def test_invite_refuses_a_garbled_plan_code(owner_client, plan):
+    response = owner_client.post(INVITE, invite_data(plan, plans=["not-a-uuid"]))
+
+    assert_refused(response, "plans", "Choose among your own plans.")
+
+
+def test_invite_needs_at_least_one_plan(owner_client, plan):
+    response = owner_client.post(INVITE, invite_data(plan, plans=[]))
+
+    assert_refused(response, "plans", "Choose at least one plan to share.")
+
+
+def test_invite_refuses_without_csrf_token(owner, plan):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+
+    response = client.post(INVITE, invite_data(plan))
+
+    assert response.status_code == 403
+    assert not Buddyship.objects.exists()
+
+
+def test_resend_replaces_the_token_so_the_old_link_stops_working(owner, owner_client, plan):
+    start = datetime.datetime(2026, 11, 24, 12, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        owner_client.post(INVITE, invite_data(plan))
+    buddyship = Buddyship.objects.get()
+    old = Notification.objects.get().payload["secret"]
+
+    with time_machine.travel(start + datetime.timedelta(days=3), tick=False):
+        response = owner_client.post(reverse("buddies-resend", args=[buddyship.code]))
+
+    assert response.status_code == 302
+    assert Notification.objects.filter(kind=Notification.Kind.INVITATION).count() == 2
+    buddyship.refresh_from_db()
+    assert buddyship.invite_token_hash != hash_token(old)
+    assert buddyship.invite_expires == start + datetime.timedelta(days=17)
+    assert owner_client.get(reverse("buddies-invitation", args=[old])).status_code == 404
+
+
+def test_resend_a_moment_later_sends_nothing_more(owner, owner_client, plan):
+    owner_client.post(INVITE, invite_data(plan))
+    buddyship = Buddyship.objects.get()
+
+    response = owner_client.post(reverse("buddies-resend", args=[buddyship.code]), follow=True)
+
+    assert Notification.objects.count() == 1
+    assert "went out a moment ago" in response.text
+
+
+def test_resend_of_an_accepted_invitation_sends_nothing(owner_client, buddyship):
+    owner_client.post(reverse("buddies-resend", args=[buddyship.code]))
+
+    assert not Notification.objects.exists()
+
+
+def test_revoke_asks_first_then_ends_the_buddyship_and_its_links(owner_client, owner, plan):
+    follower = make_buddyship(owner, [plan])
+    token = make_link(follower)
+    url = reverse("buddies-revoke", args=[follower.code])
+
+    confirm = owner_client.get(url)
+    assert confirm.status_code == 200
+    assert "Remove Fern Follower as your buddy?" in confirm.text
+    follower.refresh_from_db()
+    assert follower.status == Buddyship.Status.ACTIVE
+
+    response = owner_client.post(url)
+
+    assert response.status_code == 302
+    follower.refresh_from_db()
+    assert follower.status == Buddyship.Status.REVOKED
+    assert follower.ended is not None
+    assert ShareLink.objects.get().revoked is not None
+    assert Client().get(reverse("buddies-link-progress", args=[token])).status_code == 404
+
+
+def test_rotate_link_kills_the_old_one_and_mails_the_new(owner_client, owner, plan):
+    follower = make_buddyship(owner, [plan])
+    old = make_link(follower)
+
+    response = owner_client.post(reverse("buddies-link-rotate", args=[follower.code]))
+
+    assert response.status_code == 302
+    notification = Notification.objects.get(kind=Notification.Kind.LINK)
+    new = notification.payload["secret"]
+    assert new != old
+    anonymous = Client()
+    assert anonymous.get(reverse("buddies-link-progress", args=[old])).status_code == 404
+    assert anonymous.get(reverse("buddies-link-progress", args=[new])).status_code == 200
+    assert ShareLink.objects.filter(buddyship=follower, revoked__isnull=True).count() == 1
+
+
+def test_revoke_link_turns_it_off(owner_client, owner, plan):
+    follower = make_buddyship(owner, [plan])
+    token = make_link(follower)
+
+    owner_client.post(reverse("buddies-link-revoke", args=[follower.code]))
+
+    assert Client().get(reverse("buddies-link-progress", args=[token])).status_code == 404
+    follower.refresh_from_db()
+    assert follower.status == Buddyship.Status.ACTIVE
+
+
+def test_edit_changes_what_a_buddy_sees(owner_client, buddyship, plan, other_plan):
+    url = reverse("buddies-edit", args=[buddyship.code])
+
+    response = owner_client.post(
+        url, {"plans": [str(other_plan.code)], "share_journal": "on", "celebrations": ""}
+    )
+
+    assert response.status_code == 302
+    buddyship.refresh_from_db()
+    assert list(buddyship.plans.all()) == [other_plan]
+    assert buddyship.share_journal is True
+    assert buddyship.celebrations is False
+
+
+def test_edit_refuses_another_persons_plan_and_saves_nothing(owner_client, buddyship, stranger):
+    theirs = PlanFactory(owner=stranger)
+
+    response = owner_client.post(
+        reverse("buddies-edit", args=[buddyship.code]),
+        {"plans": [str(theirs.code)], "share_journal": "on"},
+    )
+
+    assert response.status_code == 422
+    assert "Choose among your own plans." in response.text
+    buddyship.refresh_from_db()
+    assert buddyship.share_journal is False
+
+
+@pytest.mark.parametrize(
+    "name", ["buddies-edit", "buddies-revoke", "buddies-resend", "buddies-link-rotate"]
+)
+def test_planner_actions_are_404_for_a_stranger(stranger_client, buddyship, name):
+    response = stranger_client.post(reverse(name, args=[buddyship.code]))
+
+    assert response.status_code == 404
+    buddyship.refresh_from_db()
+    assert buddyship.status == Buddyship.Status.ACTIVE
+
+
+def test_edit_with_nothing_ticked_asks_for_a_plan(owner_client, buddyship, plan):
+    response = owner_client.post(reverse("buddies-edit", args=[buddyship.code]), {})
+
+    assert response.status_code == 422
+    assert "Choose at least one plan to share." in response.text
+    assert list(buddyship.plans.all()) == [plan]
+
+
+@pytest.mark.parametrize("count", [3, 60])
+def test_buddies_page_query_count_is_fixed(
+    owner, owner_client, plan, django_assert_max_num_queries, count
+):
+    for n in range(count):
+        buddyship = make_buddyship(owner, [plan], email=f"b{n}@example.com", status="invited")
+        make_link(buddyship)
+    for n in range(count):
+        make_buddyship(owner, [plan], email=f"old{n}@example.com", status="declined")
+
+    with django_assert_max_num_queries(14):
+        response = owner_client.get(LIST)
+
+    assert response.status_code == 200
+    assert len(response.context["live"]) == count
+
+
+def test_a_single_plan_comes_ticked(owner_client, plan):
+    response = owner_client.get(LIST)
+
+    assert response.context["form"]["plans"].value() == [plan.code]

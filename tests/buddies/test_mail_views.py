@@ -1,0 +1,279 @@
+"""Pages reached from an email, with no login: one-click answers and RFC 8058 unsubscribe.
+A GET changes nothing; the POST acts once; every bad link is a clear 4xx page."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core import signing
+from django.test import Client
+from django.urls import reverse
+
+from buddies import links, outbox
+from buddies.models import Buddyship, Note, Notification
+from tests.buddies.pipeline import (
+    AFTER,
+    make_step,
+)
+
+
+@pytest.fixture
+def step(plan):
+    return make_step(plan)
+
+
+@pytest.fixture
+def checkup(step, buddyship):
+    with time_machine.travel(AFTER, tick=False):
+        outbox.sweep_checkups()
+        outbox.send_pending()
+    return Notification.objects.get(kind=Notification.Kind.CHECKUP)
+
+
+def action_url(notification, action):
+    return reverse("buddies-mail-action", args=[links.action_token(notification, action)])
+
+
+def unsubscribe_url(buddyship):
+    return reverse("buddies-mail-unsubscribe", args=[links.unsubscribe_token(buddyship)])
+
+
+def assert_private(response):
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+# One-click answers ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "heading", "button"),
+    [
+        ("ask", "Ask Olivia Owner how it went", "Ask how it went"),
+        ("cheer", "Send Olivia Owner a cheer", "Send a cheer"),
+        ("confirm", "Confirm Olivia Owner has done it", "Confirm it\u2019s done"),
+    ],
+)
+def test_get_shows_what_the_button_will_do_and_changes_nothing(
+    client, checkup, action, heading, button
+):
+    response = client.get(action_url(checkup, action))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert heading in html
+    assert button in html
+    assert "Visit three bookshops" in html
+    assert "Tuesday 10 March 2026" in html
+    assert 'method="post"' in html
+    assert "olivia@example.com" not in html
+    assert not Note.objects.exists()
+    assert_private(response)
+
+
+@pytest.mark.parametrize(
+    ("action", "kind"),
+    [("ask", Note.Kind.ASK), ("cheer", Note.Kind.CHEER), ("confirm", Note.Kind.CONFIRM)],
+)
+def test_post_leaves_the_planner_a_note_about_the_step(
+    client, checkup, step, buddyship, action, kind
+):
+    response = client.post(action_url(checkup, action), {"text": "Go on, you can do it!"})
+    assert response.status_code == 200
+    note = Note.objects.get()
+    assert (note.buddyship, note.step, note.kind, note.text) == (
+        buddyship,
+        step,
+        kind,
+        "Go on, you can do it!",
+    )
+    assert "Olivia Owner will see it on their dashboard" in response.content.decode()
+    assert_private(response)
+
+
+def test_a_note_needs_no_words(client, checkup):
+    assert client.post(action_url(checkup, "cheer")).status_code == 200
+    assert Note.objects.get().text == ""
+
+
+def test_a_replayed_post_is_refused_and_changes_nothing(client, checkup):
+    url = action_url(checkup, "cheer")
+    client.post(url, {"text": "Well done"})
+    response = client.post(url, {"text": "Well done"})
+    assert response.status_code == 409
+    assert "Already sent" in response.content.decode()
+    assert Note.objects.count() == 1
+    # The GET now says it was done, and offers no second button.
+    html = client.get(url).content.decode()
+    assert "Done: you sent a cheer from this email" in html
+    assert 'method="post"' not in html
+
+
+def test_each_answer_can_be_given_once_from_the_same_email(client, checkup):
+    for action in ("ask", "cheer", "confirm"):
+        assert client.post(action_url(checkup, action)).status_code == 200
+    assert sorted(Note.objects.values_list("kind", flat=True)) == ["ask", "cheer", "confirm"]
+
+
+def test_too_many_words_are_refused_and_kept(client, checkup):
+    words = "x" * 501
+    response = client.post(action_url(checkup, "cheer"), {"text": words})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert words in html
+    assert "Ensure this value has at most 500 characters" in html
+    assert not Note.objects.exists()
+
+
+def test_an_altered_link_is_a_clear_400(client, checkup):
+    url = action_url(checkup, "cheer")
+    response = client.get(url[:-3] + "xx/")
+    assert response.status_code == 400
+    assert "This link doesn\u2019t work" in response.content.decode()
+    assert client.post(url[:-3] + "xx/").status_code == 400
+    assert not Note.objects.exists()
+
+
+def test_an_expired_link_is_a_clear_410(client, checkup):
+    url = action_url(checkup, "cheer")
+    with time_machine.travel(dt.datetime.now(tz=dt.UTC) + dt.timedelta(days=31)):
+        response = client.post(url)
+    assert response.status_code == 410
+    assert "This link has expired" in response.content.decode()
+    assert not Note.objects.exists()
+
+
+@pytest.mark.parametrize("end", ["revoke", "leave"])
+def test_a_buddy_no_longer_active_cannot_answer(client, checkup, buddyship, end):
+    url = action_url(checkup, "cheer")
+    getattr(buddyship, end)()
+    for response in (client.get(url), client.post(url, {"text": "Hi"})):
+        assert response.status_code == 410
+        assert "You are no longer Olivia Owner\u2019s buddy" in response.content.decode()
+    assert not Note.objects.exists()
+
+
+def test_an_answer_about_a_plan_no_longer_shared_is_refused(client, checkup, buddyship):
+    url = action_url(checkup, "cheer")
+    buddyship.plans.clear()
+    response = client.post(url)
+    assert response.status_code == 410
+    assert "no longer shares this plan with you" in response.content.decode()
+    assert not Note.objects.exists()
+
+
+def test_an_answer_the_email_did_not_offer_is_refused(client, plan, buddyship):
+    celebration = outbox.enqueue(
+        Notification.Kind.CELEBRATION, buddyship, "k", step=make_step(plan)
+    )
+    assert client.post(action_url(celebration, "cheer")).status_code == 200
+    response = client.post(action_url(celebration, "confirm"))
+    assert response.status_code == 400
+    assert Note.objects.count() == 1
+
+
+def test_a_commitment_cheer_is_about_no_single_step(client, plan, buddyship):
+    commitment = outbox.enqueue(Notification.Kind.COMMITMENT, buddyship, "k", payload={})
+    assert client.post(action_url(commitment, "cheer")).status_code == 200
+    assert Note.objects.get().step is None
+
+
+def test_answer_page_needs_a_csrf_token_like_every_form(checkup):
+    client = Client(enforce_csrf_checks=True)
+    url = action_url(checkup, "cheer")
+    assert client.post(url).status_code == 403
+    client.get(url)
+    token = client.cookies["csrftoken"].value
+    assert client.post(url, {"csrfmiddlewaretoken": token}).status_code == 200
+
+
+def test_answer_page_refuses_other_methods(client, checkup):
+    assert client.put(action_url(checkup, "cheer")).status_code == 405
+
+
+def test_answer_page_works_for_a_signed_in_stranger_too(stranger_client, checkup):
+    # The link, not the session, authorises: a buddy may open it on a shared computer.
+    assert stranger_client.post(action_url(checkup, "ask")).status_code == 200
+
+
+# Unsubscribe ----------------------------------------------------------------------------
+
+
+def test_unsubscribe_get_asks_and_changes_nothing(client, buddyship):
+    response = client.get(unsubscribe_url(buddyship))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Stop the emails about Olivia Owner?" in html
+    assert '<button type="submit"' in html
+    buddyship.refresh_from_db()
+    assert buddyship.unsubscribed is None
+    assert_private(response)
+
+
+def test_one_click_unsubscribe_needs_no_cookie_or_csrf_token(buddyship):
+    # What a mail client sends (RFC 8058): a bare POST with this body.
+    client = Client(enforce_csrf_checks=True)
+    with time_machine.travel(AFTER, tick=False):
+        response = client.post(
+            unsubscribe_url(buddyship),
+            "List-Unsubscribe=One-Click",
+            content_type="application/x-www-form-urlencoded",
+        )
+    assert response.status_code == 200
+    assert "You won\u2019t get more reminders about Olivia Owner" in response.content.decode()
+    buddyship.refresh_from_db()
+    assert buddyship.unsubscribed == AFTER
+
+
+def test_a_replayed_unsubscribe_is_harmless(client, buddyship):
+    url = unsubscribe_url(buddyship)
+    with time_machine.travel(AFTER, tick=False):
+        client.post(url)
+    with time_machine.travel(AFTER + dt.timedelta(days=1), tick=False):
+        response = client.post(url)
+    assert response.status_code == 200
+    buddyship.refresh_from_db()
+    assert buddyship.unsubscribed == AFTER
+
+
+def test_unsubscribed_buddy_gets_no_more_checkups(client, plan, buddyship):
+    client.post(unsubscribe_url(buddyship))
+    make_step(plan)
+    with time_machine.travel(AFTER, tick=False):
+        assert outbox.sweep_checkups() == 0
+        assert outbox.send_pending() == {}
+
+
+def test_a_bad_unsubscribe_link_is_a_clear_400(client, buddyship):
+    url = unsubscribe_url(buddyship)
+    response = client.post(url[:-3] + "xx/")
+    assert response.status_code == 400
+    assert "This link doesn\u2019t work" in response.content.decode()
+    buddyship.refresh_from_db()
+    assert buddyship.unsubscribed is None
+
+
+def test_an_answer_link_does_not_unsubscribe(client, checkup, buddyship):
+    token = links.action_token(checkup, "cheer")
+    response = client.post(reverse("buddies-mail-unsubscribe", args=[token]))
+    assert response.status_code == 400
+    assert not Buddyship.objects.filter(unsubscribed__isnull=False).exists()
+
+
+def test_an_unsubscribe_link_for_a_deleted_buddyship_is_a_clear_400(client, buddyship):
+    url = unsubscribe_url(buddyship)
+    buddyship.delete()
+    assert client.post(url).status_code == 400
+
+
+def test_unsubscribe_refuses_other_methods(client, buddyship):
+    assert client.delete(unsubscribe_url(buddyship)).status_code == 405
+
+
+def test_a_forged_unsubscribe_for_another_buddyship_is_refused(client, buddyship):
+    token = links.unsubscribe_token(buddyship)
+    _, stamp, signature = token.split(":")
+    forged = signing.dumps({"b": "00000000-0000-0000-0000-000000000000"}).split(":")[0]
+    response = client.post(
+        reverse("buddies-mail-unsubscribe", args=[f"{forged}:{stamp}:{signature}"])
+    )
+    assert response.status_code == 400

@@ -1,0 +1,471 @@
+"""The outbox sender: every branch of claiming, re-checking, sending and recording."""
+
+import datetime as dt
+import smtplib
+from email.utils import parseaddr
+
+import pytest
+import time_machine
+from django.core import mail
+
+from buddies import outbox
+from buddies.models import Buddyship, Notification
+from buddies.tasks import send_notifications
+from tests.buddies.conftest import make_buddyship
+from tests.buddies.pipeline import (
+    AFTER,
+    CountingBackend,
+    FailingBackend,
+    html_of,
+    make_step,
+    urls_in,
+    use_backend,
+)
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(AFTER, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def step(plan):
+    return make_step(plan)
+
+
+@pytest.fixture
+def checkup(step, buddyship, clock):
+    assert outbox.sweep_checkups() == 1
+    return Notification.objects.get(kind=Notification.Kind.CHECKUP)
+
+
+def state_of(notification):
+    notification.refresh_from_db()
+    return notification.state
+
+
+# The message ------------------------------------------------------------------------
+
+
+def test_checkup_email_names_buddy_planner_step_and_date_in_both_bodies(checkup):
+    assert outbox.send_pending() == {"sent": 1}
+    [message] = mail.outbox
+    assert message.subject == "Check-up: how did Olivia Owner get on with “Visit three bookshops”?"
+    assert message.to == ["Bea Buddy <bea@example.com>"]
+    assert message.from_email == "Olivia Owner via careerplan <careerplan@localhost>"
+    html = html_of(message)
+    for body in (message.body, html):
+        assert "Hello Bea Buddy," in body
+        assert "Visit three bookshops" in body
+        assert "Tuesday 10 March 2026" in body
+        assert "I will be running my own bookshop café by June 2027" in body
+        assert "Ask how it went" in body
+        assert "Send a cheer" in body
+        assert "Confirm it" in body
+
+
+def test_checkup_email_never_shows_the_planners_address(checkup):
+    outbox.send_pending()
+    raw = mail.outbox[0].message().as_string()
+    assert "olivia@example.com" not in raw
+    assert "olivia@example.com" not in html_of(mail.outbox[0])
+
+
+def test_checkup_email_has_a_stable_message_id_and_one_click_unsubscribe(checkup):
+    outbox.send_pending()
+    headers = mail.outbox[0].extra_headers
+    assert headers["Message-ID"] == f"<{checkup.code}@127.0.0.1>"
+    unsubscribe = urls_in(headers["List-Unsubscribe"])
+    assert len(unsubscribe) == 1
+    assert "/buddies/m/u/" in unsubscribe[0]
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert headers["Auto-Submitted"] == "auto-generated"
+    checkup.refresh_from_db()
+    assert checkup.message_id == headers["Message-ID"]
+    # Both bodies carry the same unsubscribe link as the header.
+    assert unsubscribe[0] in mail.outbox[0].body
+    assert unsubscribe[0] in html_of(mail.outbox[0])
+
+
+def test_checkup_email_links_are_three_signed_answers_progress_and_unsubscribe(checkup, buddyship):
+    outbox.send_pending()
+    text_links = urls_in(mail.outbox[0].body)
+    answers = [url for url in text_links if "/buddies/m/a/" in url]
+    assert len(set(answers)) == 3
+    assert f"http://127.0.0.1:8000/buddies/b/{buddyship.code}/" in text_links
+    html_links = {url.replace("&amp;", "&") for url in urls_in(html_of(mail.outbox[0]))}
+    assert set(answers) <= html_links
+
+
+def test_sent_row_records_when_and_keeps_no_secret(checkup, clock):
+    Notification.objects.filter(pk=checkup.pk).update(payload={"secret": "s3cret", "kept": 1})
+    outbox.send_pending()
+    checkup.refresh_from_db()
+    assert (checkup.state, checkup.sent_at, checkup.attempts) == ("sent", AFTER, 1)
+    assert checkup.payload == {"kept": 1}
+    assert checkup.lease_until is None
+
+
+# Re-checks between the sweep and the send ---------------------------------------------
+
+
+def test_step_done_between_sweep_and_send_sends_no_checkup(checkup, step):
+    step.mark_done()
+    outbox.send_pending()
+    assert state_of(checkup) == Notification.State.SKIPPED
+    assert checkup.last_error == "The step is done."
+    assert not any(
+        m.extra_headers["Message-ID"] == f"<{checkup.code}@127.0.0.1>" for m in mail.outbox
+    )
+
+
+def test_step_dropped_between_sweep_and_send_sends_no_checkup(checkup, step):
+    step.mark_dropped("No longer needed")
+    outbox.send_pending()
+    assert state_of(checkup) == Notification.State.SKIPPED
+    assert mail.outbox == []
+
+
+def test_step_rescheduled_between_sweep_and_send_sends_no_checkup_for_the_old_date(checkup, step):
+    step.reschedule(dt.date(2026, 3, 20), "The shop was closed")
+    outbox.send_pending()
+    assert state_of(checkup) == Notification.State.SKIPPED
+    assert checkup.last_error == "The step has a new date."
+    assert mail.outbox == []
+
+
+def test_buddy_revoked_between_sweep_and_send_gets_no_checkup(checkup, buddyship):
+    buddyship.revoke()
+    outbox.send_pending()
+    assert state_of(checkup) == Notification.State.SKIPPED
+    assert checkup.last_error == "The buddyship is revoked."
+    assert mail.outbox == []
+
+
+def test_buddy_who_left_between_sweep_and_send_gets_no_checkup(checkup, buddyship):
+    buddyship.leave()
+    outbox.send_pending()
+    assert state_of(checkup) == Notification.State.SKIPPED
+    assert mail.outbox == []
+
+
+def test_buddy_unsubscribed_between_sweep_and_send_gets_no_checkup(checkup, buddyship, clock):
+    Buddyship.objects.filter(pk=buddyship.pk).update(unsubscribed=AFTER)
+    outbox.send_pending()
+    assert state_of(checkup) == Notification.State.SKIPPED
+    assert checkup.last_error == "The buddy unsubscribed."
+
+
+def test_plan_unshared_between_sweep_and_send_sends_no_checkup(checkup, buddyship):
+    buddyship.plans.clear()
+    outbox.send_pending()
+    assert state_of(checkup) == Notification.State.SKIPPED
+    assert mail.outbox == []
+
+
+# Failures -----------------------------------------------------------------------------
+
+
+def test_unreachable_server_puts_the_row_back_with_backoff(checkup, settings, clock):
+    use_backend(settings, "UnreachableBackend")
+    assert outbox.send_pending() == {"retry": 1}
+    checkup.refresh_from_db()
+    assert checkup.state == Notification.State.PENDING
+    assert checkup.attempts == 1
+    assert checkup.next_attempt == AFTER + dt.timedelta(minutes=1)
+    assert "Connection refused" in checkup.last_error
+    assert checkup.message_id == ""
+
+    # Not before its time; then 2, 4 ... minutes apart.
+    assert outbox.send_pending() == {}
+    clock.shift(dt.timedelta(minutes=1))
+    assert outbox.send_pending() == {"retry": 1}
+    checkup.refresh_from_db()
+    assert checkup.attempts == 2
+    assert checkup.next_attempt == AFTER + dt.timedelta(minutes=3)
+
+    # The server comes back: the row is sent once.
+    use_backend(settings, "CountingBackend")
+    clock.shift(dt.timedelta(minutes=2))
+    assert outbox.send_pending() == {"sent": 1}
+    assert state_of(checkup) == Notification.State.SENT
+    assert len(mail.outbox) == 1
+
+
+def test_unreachable_server_stops_the_batch_instead_of_trying_every_row(
+    step, buddyship, plan, owner, settings, clock
+):
+    make_buddyship(owner, [plan], email="second@example.com", name="Second Buddy")
+    outbox.sweep_checkups()
+    use_backend(settings, "UnreachableBackend")
+    assert outbox.send_pending() == {"retry": 1}
+    assert Notification.objects.filter(state=Notification.State.PENDING, attempts=0).count() == 1
+
+
+def test_row_fails_after_the_last_attempt(checkup, settings, clock):
+    use_backend(settings, "UnreachableBackend")
+    for _ in range(outbox.MAX_ATTEMPTS - 1):
+        assert outbox.send_pending() == {"retry": 1}
+        clock.shift(outbox.MAX_BACKOFF)
+    assert outbox.send_pending() == {"retry": 1}
+    checkup.refresh_from_db()
+    assert (checkup.state, checkup.attempts) == (Notification.State.FAILED, outbox.MAX_ATTEMPTS)
+    clock.shift(outbox.MAX_BACKOFF)
+    assert outbox.send_pending() == {}
+
+
+def test_temporary_refusal_retries_later(checkup, settings, clock):
+    use_backend(settings, "FailingBackend")
+    FailingBackend.error = smtplib.SMTPDataError(451, b"Try again later")
+    assert outbox.send_pending() == {"retry-refused": 1}
+    checkup.refresh_from_db()
+    assert (checkup.state, checkup.message_id) == (Notification.State.PENDING, "")
+    assert checkup.next_attempt == AFTER + dt.timedelta(minutes=1)
+
+
+def test_permanent_refusal_fails_the_row(checkup, settings):
+    use_backend(settings, "FailingBackend")
+    FailingBackend.error = smtplib.SMTPRecipientsRefused(
+        {"bea@example.com": (550, b"No such user")}
+    )
+    assert outbox.send_pending() == {"failed": 1}
+    checkup.refresh_from_db()
+    assert checkup.state == Notification.State.FAILED
+    assert "No such user" in checkup.last_error
+
+
+def test_connection_broken_mid_message_is_ambiguous_and_never_resent(checkup, settings, clock):
+    use_backend(settings, "FailingBackend")
+    FailingBackend.error = smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+    assert outbox.send_pending() == {"ambiguous": 1}
+    checkup.refresh_from_db()
+    assert checkup.state == Notification.State.AMBIGUOUS
+    assert checkup.message_id == f"<{checkup.code}@127.0.0.1>"
+
+    use_backend(settings, "CountingBackend")
+    clock.shift(dt.timedelta(hours=2))
+    assert outbox.requeue_stale() == 0
+    assert outbox.send_pending() == {}
+    assert mail.outbox == []
+
+
+def test_sender_dead_after_hand_over_leaves_an_ambiguous_row(checkup, clock):
+    # What a worker killed between writing the Message-ID and recording "sent" leaves.
+    outbox.claim_next(AFTER)
+    Notification.objects.filter(pk=checkup.pk).update(message_id="<x@127.0.0.1>")
+    clock.shift(dt.timedelta(minutes=4))
+    outbox.requeue_stale()
+    assert state_of(checkup) == Notification.State.SENDING  # the lease still holds
+
+    clock.shift(dt.timedelta(minutes=2))
+    outbox.requeue_stale()
+    assert state_of(checkup) == Notification.State.AMBIGUOUS
+    assert outbox.send_pending() == {}
+    assert mail.outbox == []
+
+
+def test_sender_dead_before_hand_over_leaves_a_row_sent_later(checkup, clock):
+    outbox.claim_next(AFTER)
+    clock.shift(dt.timedelta(minutes=6))
+    assert outbox.requeue_stale() == 1
+    assert state_of(checkup) == Notification.State.PENDING
+    assert outbox.send_pending() == {"sent": 1}
+    checkup.refresh_from_db()
+    assert (checkup.state, checkup.attempts) == (Notification.State.SENT, 2)
+    assert len(mail.outbox) == 1
+
+
+def test_a_sender_whose_lease_was_taken_over_sends_nothing(checkup, clock):
+    claimed = outbox.claim_next(AFTER)
+    # The lease ran out and another sender claimed the row again.
+    clock.shift(dt.timedelta(minutes=6))
+    outbox.requeue_stale()
+    again = outbox.claim_next(AFTER + dt.timedelta(minutes=6))
+    assert again.attempts == claimed.attempts + 1
+    assert outbox.send_one(claimed, None)[1] == "lost-lease"
+    assert mail.outbox == []
+    assert outbox.send_one(again, None)[1] == "sent"
+    assert len(mail.outbox) == 1
+
+
+def test_two_senders_never_claim_the_same_row(checkup):
+    assert outbox.claim_next(AFTER).pk == checkup.pk
+    assert outbox.claim_next(AFTER) is None
+
+
+def test_pending_row_whose_enqueue_was_lost_is_picked_up(checkup, clock):
+    assert outbox.requeue_stale() == 0  # just written: its send task may still be on its way
+    clock.shift(dt.timedelta(seconds=61))
+    assert outbox.requeue_stale() == 1
+    assert outbox.send_pending() == {"sent": 1}
+
+
+def test_one_connection_serves_a_batch(step, buddyship, plan, settings, clock):
+    for n in range(3):
+        make_step(plan, title=f"Step {n}")
+    outbox.sweep_checkups()
+    use_backend(settings, "CountingBackend")
+    CountingBackend.opened = 0
+    assert outbox.send_pending() == {"sent": 4}
+    assert CountingBackend.opened == 1
+    assert len(mail.outbox) == 4
+
+
+def test_batch_stops_at_its_limit_and_the_task_continues_in_a_new_one(
+    step, plan, buddyship, monkeypatch, clock
+):
+    make_step(plan, title="Another step")
+    outbox.sweep_checkups()
+    assert outbox.send_pending(limit=1) == {"sent": 1}
+    continued = []
+    monkeypatch.setattr("buddies.tasks.SEND_BATCH", 1)
+    monkeypatch.setattr(send_notifications, "delay", lambda: continued.append(True))
+    assert send_notifications() == {"sent": 1}
+    assert continued == [True]
+
+
+# Enqueue ------------------------------------------------------------------------------
+
+
+def test_enqueue_twice_writes_one_row_and_asks_for_one_send(
+    buddyship, step, monkeypatch, django_capture_on_commit_callbacks
+):
+    asked = []
+    monkeypatch.setattr(send_notifications, "delay", lambda: asked.append(True))
+    with django_capture_on_commit_callbacks(execute=True):
+        first = outbox.enqueue(Notification.Kind.CELEBRATION, buddyship, "k1", step=step)
+        second = outbox.enqueue(Notification.Kind.CELEBRATION, buddyship, "k1", step=step)
+    assert first.pk == second.pk
+    assert Notification.objects.count() == 1
+    assert asked == [True]
+
+
+def test_enqueue_survives_a_broker_that_cannot_be_reached(
+    buddyship, step, monkeypatch, django_capture_on_commit_callbacks
+):
+    def refuse():
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(send_notifications, "delay", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        row = outbox.enqueue(Notification.Kind.CELEBRATION, buddyship, "k1", step=step)
+    assert state_of(row) == Notification.State.PENDING
+
+
+def test_enqueue_for_later_asks_for_no_send_now(
+    buddyship, step, monkeypatch, django_capture_on_commit_callbacks, clock
+):
+    asked = []
+    monkeypatch.setattr(send_notifications, "delay", lambda: asked.append(True))
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.enqueue(
+            Notification.Kind.CELEBRATION,
+            buddyship,
+            "k1",
+            step=step,
+            not_before=AFTER + dt.timedelta(minutes=5),
+        )
+    assert asked == []
+    assert outbox.send_pending() == {}
+
+
+# Emails a person asked for ----------------------------------------------------------------
+
+
+def test_an_invitation_sent_again_before_the_first_went_sends_only_the_new_link(owner, plan):
+    from buddies.views import _send_invitation
+
+    invited = make_buddyship(
+        owner, [plan], email="ivy@example.com", name="Ivy", status=Buddyship.Status.INVITED
+    )
+    _send_invitation(invited)
+    first = Notification.objects.get()
+    _send_invitation(invited)
+    assert outbox.send_pending() == {"skipped": 1, "sent": 1}
+    assert state_of(first) == Notification.State.SKIPPED
+    [message] = mail.outbox
+    assert message.to == ["Ivy <ivy@example.com>"]
+    # Neither row keeps the raw token once it is done with.
+    assert all("secret" not in row.payload for row in Notification.objects.filter(state="sent"))
+
+
+def test_an_invitation_sent_again_to_an_address_that_unsubscribed_is_not_sent(owner, plan, clock):
+    from buddies.views import _send_invitation
+
+    invited = make_buddyship(
+        owner,
+        [plan],
+        email="ivy@example.com",
+        name="Ivy",
+        status=Buddyship.Status.INVITED,
+        unsubscribed=AFTER,
+    )
+    _send_invitation(invited)
+    assert outbox.send_pending() == {"skipped": 1}
+    assert mail.outbox == []
+
+
+def test_a_private_link_the_buddy_asked_for_goes_even_after_unsubscribing(buddyship, clock):
+    from buddies.views import _send_link
+
+    Buddyship.objects.filter(pk=buddyship.pk).update(unsubscribed=AFTER)
+    buddyship.refresh_from_db()
+    _send_link(buddyship, buddyship.new_link())
+    assert outbox.send_pending() == {"sent": 1}
+
+
+def test_a_private_link_rotated_before_its_email_went_is_not_sent(buddyship):
+    from buddies.views import _send_link
+
+    _send_link(buddyship, buddyship.new_link())
+    _send_link(buddyship, buddyship.new_link())
+    assert outbox.send_pending() == {"skipped": 1, "sent": 1}
+    assert Notification.objects.get(state="skipped").last_error == (
+        "The private link was rotated or revoked."
+    )
+
+
+def test_a_name_cannot_inject_a_header(owner, plan, step, clock):
+    make_buddyship(owner, [plan], email="bea@example.com", name="Bea\r\nBcc: eve@example.com")
+    owner.display_name = "Olivia\nBcc: eve@example.com"
+    owner.save(update_fields=["display_name"])
+    outbox.sweep_checkups()
+    assert outbox.send_pending() == {"sent": 1}
+    raw = mail.outbox[0].message()
+    assert raw["Bcc"] is None
+    assert [parseaddr(r)[1] for r in mail.outbox[0].recipients()] == ["bea@example.com"]
+    assert "\n" not in raw["To"]
+    assert "\n" not in raw["From"]
+    assert "\n" not in mail.outbox[0].subject
+
+
+def test_a_malformed_row_fails_alone_and_the_batch_goes_on(buddyship, step, clock):
+    outbox.enqueue(Notification.Kind.LINK, buddyship, "link:not-a-link-code")
+    outbox.sweep_checkups()
+    assert outbox.send_pending() == {"failed": 1, "sent": 1}
+    assert "not a valid UUID" in Notification.objects.get(state="failed").last_error
+
+
+@pytest.mark.parametrize("steps", [3, 30])
+def test_sending_costs_a_fixed_number_of_queries_per_email(
+    plan, buddyship, clock, steps, django_assert_max_num_queries
+):
+    for n in range(steps):
+        make_step(plan, title=f"Step {n}")
+    outbox.sweep_checkups()
+    # Per claim of ten: lock and claim (in a savepoint) and one read; per email: the
+    # hand-over mark and the record (in a savepoint, with SET LOCAL on PostgreSQL).
+    claims = -(-steps // outbox.CLAIM_BATCH) + 1
+    with django_assert_max_num_queries(claims * 5 + steps * 5):
+        assert outbox.send_pending() == {"sent": steps}
+
+
+def test_a_row_whose_sender_dies_every_time_fails_after_the_last_attempt(checkup, clock):
+    for _ in range(outbox.MAX_ATTEMPTS):
+        assert outbox.claim_next(dt.datetime.now(tz=dt.UTC)) is not None
+        clock.shift(dt.timedelta(minutes=6))
+        outbox.requeue_stale()
+    checkup.refresh_from_db()
+    assert (checkup.state, checkup.attempts) == (Notification.State.FAILED, outbox.MAX_ATTEMPTS)
+    assert outbox.send_pending() == {}

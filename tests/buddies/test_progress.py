@@ -1,0 +1,339 @@
+"""The buddy's read-only progress page, for a signed-in buddy and a link holder: what it
+shows, what it never shows, cheers, leaving, and its query ceiling."""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from buddies.models import Buddyship, Note, ShareLink
+from journals.models import JournalEntry
+from plans.models import Step
+from tests.buddies.conftest import client_for, make_buddyship, make_link
+from tests.factories import PlanFactory, StepFactory, UserFactory
+
+
+@pytest.fixture
+def steps(owner, plan):
+    today = owner.local_today()
+    overdue = StepFactory(
+        plan=plan, title="Ring the landlord", due_date=today - datetime.timedelta(days=2)
+    )
+    upcoming = StepFactory(
+        plan=plan, title="Visit three bookshops", due_date=today + datetime.timedelta(days=3)
+    )
+    done = StepFactory(plan=plan, title="Read the trade magazine", due_date=today, reward="Cinema")
+    done.mark_done()
+    return {"overdue": overdue, "upcoming": upcoming, "done": done}
+
+
+def progress_url(buddyship):
+    return reverse("buddies-progress", args=[buddyship.code])
+
+
+def test_buddy_sees_the_shared_plans_progress(buddy_client, buddyship, plan, steps):
+    response = buddy_client.get(progress_url(buddyship))
+
+    assert response.status_code == 200
+    text = response.text
+    assert "Olivia Owner's progress" in text
+    assert plan.goal in text
+    for step in steps.values():
+        assert step.title in text
+    assert response.context["overdue"] == [steps["overdue"]]
+    assert response.context["recent_done"] == [steps["done"]]
+    assert "Cinema" in text
+
+
+def test_buddy_never_sees_the_planners_email_or_unshared_plans(
+    buddy_client, buddyship, other_plan, owner
+):
+    StepFactory(plan=other_plan, title="A step of an unshared plan")
+
+    text = buddy_client.get(progress_url(buddyship)).text
+
+    assert owner.email not in text
+    assert other_plan.goal not in text
+    assert "A step of an unshared plan" not in text
+
+
+def test_journal_is_hidden_unless_shared_with_this_buddy(buddy_client, buddyship, owner):
+    JournalEntry.objects.write(owner, owner.local_today(), "Spoke to the bank today.")
+
+    hidden = buddy_client.get(progress_url(buddyship))
+    buddyship.share_journal = True
+    buddyship.save(update_fields=["share_journal"])
+    shown = buddy_client.get(progress_url(buddyship))
+
+    assert "Spoke to the bank today." not in hidden.text
+    assert "Success Journal" not in hidden.text
+    assert "Spoke to the bank today." in shown.text
+
+
+def test_shared_journal_lists_only_done_steps_of_shared_plans(
+    buddy_client, buddyship, owner, other_plan
+):
+    buddyship.share_journal = True
+    buddyship.save(update_fields=["share_journal"])
+    secret = StepFactory(plan=other_plan, title="Secret step", due_date=owner.local_today())
+    secret.mark_done()
+
+    response = buddy_client.get(progress_url(buddyship))
+
+    assert "Secret step" not in response.text
+
+
+def test_another_planners_buddyship_code_is_404(buddy_client, buddy, stranger):
+    theirs = make_buddyship(stranger, [PlanFactory(owner=stranger)], user=UserFactory())
+
+    assert buddy_client.get(progress_url(theirs)).status_code == 404
+
+
+def test_progress_page_is_404_once_the_buddyship_ends(buddy_client, buddyship):
+    buddyship.revoke()
+
+    assert buddy_client.get(progress_url(buddyship)).status_code == 404
+
+
+def test_progress_page_redirects_anonymous_to_login(client, buddyship):
+    response = client.get(progress_url(buddyship))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+def test_progress_page_rejects_post(buddy_client, buddyship):
+    assert buddy_client.post(progress_url(buddyship)).status_code == 405
+
+
+def test_link_holder_sees_the_same_page_and_nothing_private(owner, plan, steps):
+    follower = make_buddyship(owner, [plan])
+    token = make_link(follower)
+
+    response = Client().get(reverse("buddies-link-progress", args=[token]))
+
+    assert response.status_code == 200
+    assert plan.goal in response.text
+    assert owner.email not in response.text
+    assert response["Referrer-Policy"] == "same-origin"
+    assert ShareLink.objects.get().last_used is not None
+
+
+def test_a_link_of_a_revoked_buddy_is_404(owner, plan):
+    follower = make_buddyship(owner, [plan])
+    token = make_link(follower)
+    follower.revoke()
+
+    assert Client().get(reverse("buddies-link-progress", args=[token])).status_code == 404
+
+
+def test_cheer_from_the_progress_page_reaches_the_planner(buddy_client, buddyship, steps):
+    response = buddy_client.post(
+        reverse("buddies-cheer", args=[buddyship.code]),
+        {"text": "You've got this!", "step": str(steps["done"].code)},
+    )
+
+    assert response.status_code == 302
+    note = Note.objects.get()
+    assert note.buddyship == buddyship
+    assert note.kind == Note.Kind.CHEER
+    assert note.step == steps["done"]
+    assert note.text == "You've got this!"
+
+
+def test_cheer_with_htmx_returns_the_cheer_panel(buddy_client, buddyship, htmx_headers):
+    response = buddy_client.post(
+        reverse("buddies-cheer", args=[buddyship.code]), {"text": ""}, headers=htmx_headers
+    )
+
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<section class="card mb-4 cheer-panel"')
+    assert "Cheer sent!" in response.text
+    assert Note.objects.count() == 1
+    # The list of what the buddy sent is updated out of band.
+    assert (
+        '<section class="mb-4" id="sent-notes" aria-labelledby="notes-title" hx-swap-oob="true">'
+        in response.text
+    )
+    assert "Sent a cheer" in response.text
+
+
+def test_cheer_about_a_step_not_shared_is_refused(buddy_client, buddyship, other_plan):
+    hidden = StepFactory(plan=other_plan)
+
+    response = buddy_client.post(
+        reverse("buddies-cheer", args=[buddyship.code]), {"text": "Hi", "step": str(hidden.code)}
+    )
+
+    assert response.status_code == 422
+    assert "That step is not shared with you." in response.text
+    assert "Hi</textarea>" in response.text
+    assert not Note.objects.exists()
+
+
+def test_cheers_are_capped_per_hour(buddy_client, buddyship):
+    Note.objects.bulk_create(
+        Note(buddyship=buddyship, kind=Note.Kind.CHEER, created=timezone.now()) for _ in range(30)
+    )
+
+    response = buddy_client.post(reverse("buddies-cheer", args=[buddyship.code]), {"text": ""})
+
+    assert response.status_code == 429
+    assert Note.objects.count() == 30
+
+
+def test_link_holder_can_cheer(owner, plan):
+    follower = make_buddyship(owner, [plan])
+    token = make_link(follower)
+
+    response = Client().post(reverse("buddies-link-cheer", args=[token]), {"text": "Go!"})
+
+    assert response.status_code == 302
+    assert response.url == reverse("buddies-link-progress", args=[token])
+    assert Note.objects.get().buddyship == follower
+
+
+def test_buddy_can_leave_and_loses_access_at_once(buddy_client, buddyship):
+    url = reverse("buddies-leave", args=[buddyship.code])
+    assert buddy_client.get(url).status_code == 200
+
+    response = buddy_client.post(url)
+
+    assert response.status_code == 200
+    buddyship.refresh_from_db()
+    assert buddyship.status == Buddyship.Status.LEFT
+    assert buddy_client.get(progress_url(buddyship)).status_code == 404
+
+
+def test_link_holder_can_leave_and_the_link_dies(owner, plan):
+    follower = make_buddyship(owner, [plan])
+    token = make_link(follower)
+    client = Client()
+
+    client.post(reverse("buddies-link-leave", args=[token]))
+
+    follower.refresh_from_db()
+    assert follower.status == Buddyship.Status.LEFT
+    assert ShareLink.objects.get().revoked is not None
+    assert client.get(reverse("buddies-link-progress", args=[token])).status_code == 404
+
+
+def test_one_person_can_be_buddy_to_several_planners(buddy, buddyship, stranger):
+    second = make_buddyship(
+        stranger, [PlanFactory(owner=stranger, goal="Open a surf school")], user=buddy
+    )
+    client = client_for(buddy)
+
+    listing = client.get(reverse("buddies-list"))
+
+    assert "Olivia Owner's progress" in listing.text
+    assert "Sam Stranger's progress" in listing.text
+    assert "Open a surf school" in client.get(progress_url(second)).text
+
+
+def test_a_plan_can_have_several_buddies(owner, plan, buddyship):
+    other = make_buddyship(owner, [plan], user=UserFactory(email="carl@example.com"))
+
+    for each in (buddyship, other):
+        assert client_for(each.user).get(progress_url(each)).status_code == 200
+
+
+def add_steps(plan, count):
+    today = plan.owner.local_today()
+    Step.objects.bulk_create(
+        Step(
+            plan=plan,
+            title=f"Step {n}",
+            position=n,
+            due_date=today + datetime.timedelta(days=n % 60 - 30),
+            status=[Step.Status.OPEN, Step.Status.DONE, Step.Status.DROPPED][n % 3],
+            completed=timezone.now() if n % 3 == 1 else None,
+        )
+        for n in range(count)
+    )
+
+
+QUERY_CEILING = 10
+
+
+@pytest.mark.parametrize("count", [5, 500])
+@pytest.mark.parametrize("share_journal", [False, True])
+def test_progress_page_query_count_is_fixed(
+    buddy_client, buddyship, plan, other_plan, django_assert_max_num_queries, count, share_journal
+):
+    buddyship.plans.add(other_plan)
+    buddyship.share_journal = share_journal
+    buddyship.save(update_fields=["share_journal"])
+    add_steps(plan, count)
+    add_steps(other_plan, count)
+    step = plan.steps.first()
+    Note.objects.bulk_create(
+        Note(buddyship=buddyship, kind=Note.Kind.CHEER, step=step) for _ in range(3)
+    )
+
+    with django_assert_max_num_queries(QUERY_CEILING):
+        response = buddy_client.get(progress_url(buddyship))
+
+    assert response.status_code == 200
+    assert len(response.context["plans"][0].steps) == count
+
+
+@pytest.mark.parametrize("count", [5, 500])
+def test_link_progress_page_query_count_is_fixed(owner, plan, django_assert_max_num_queries, count):
+    follower = make_buddyship(owner, [plan])
+    token = make_link(follower)
+    add_steps(plan, count)
+
+    with django_assert_max_num_queries(QUERY_CEILING):
+        response = Client().get(reverse("buddies-link-progress", args=[token]))
+
+    assert response.status_code == 200
+
+
+def test_planner_previews_the_page_as_a_buddy_sees_it(owner_client, buddyship, plan, other_plan):
+    response = owner_client.get(reverse("buddies-preview", args=[buddyship.code]))
+
+    assert response.status_code == 200
+    assert "as <strong>Bea Buddy</strong> sees it" in response.text
+    assert plan.goal in response.text
+    assert other_plan.goal not in response.text
+    assert "Send a cheer" not in response.text
+    assert "Stop being" not in response.text
+
+
+def test_preview_is_404_for_the_buddy_and_a_stranger(buddy_client, stranger_client, buddyship):
+    url = reverse("buddies-preview", args=[buddyship.code])
+
+    assert buddy_client.get(url).status_code == 404
+    assert stranger_client.get(url).status_code == 404
+
+
+def test_refused_cheer_with_htmx_returns_the_panel_with_the_error(
+    buddy_client, buddyship, other_plan, htmx_headers
+):
+    hidden = StepFactory(plan=other_plan)
+
+    response = buddy_client.post(
+        reverse("buddies-cheer", args=[buddyship.code]),
+        {"text": "Keep going", "step": str(hidden.code)},
+        headers=htmx_headers,
+    )
+
+    assert response.status_code == 422
+    assert response.text.lstrip().startswith('<section class="card mb-4 cheer-panel"')
+    assert "That step is not shared with you." in response.text
+    assert "Keep going</textarea>" in response.text
+    assert not Note.objects.exists()
+
+
+def test_a_cheer_without_the_csrf_token_is_refused(owner, plan):
+    follower = make_buddyship(owner, [plan])
+    token = make_link(follower)
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(reverse("buddies-link-cheer", args=[token]), {"text": "Forged"})
+
+    assert response.status_code == 403
+    assert not Note.objects.exists()

@@ -1,0 +1,95 @@
+"""The links in a check-up email, followed in a real browser with no login: a one-click
+answer (GET shows, POST acts once, CSRF passes under the page's Referrer-Policy), the
+RFC 8058 unsubscribe page, and a clear page for a broken link."""
+
+import datetime
+import re
+
+import pytest
+from django.core import mail
+from playwright.sync_api import expect
+
+from buddies import outbox
+from buddies.models import Buddyship, Note
+from tests.e2e.conftest import ARTIFACTS
+from tests.factories import PlanFactory, StepFactory, UserFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def link_after(label, body):
+    """The URL on the line after `label` in a plain-text email."""
+    return re.search(re.escape(label) + r"\s*\n(https?://\S+)", body).group(1)
+
+
+@pytest.fixture
+def checkup_email(live_server, settings):
+    """A check-up email to Fern, a buddy who follows without an account."""
+    settings.SITE_URL = live_server.url
+    planner = UserFactory(display_name="Olivia Owner", email="olivia@example.com")
+    plan = PlanFactory(owner=planner)
+    StepFactory(
+        plan=plan,
+        title="Visit three bookshops",
+        due_date=planner.local_today() - datetime.timedelta(days=2),
+    )
+    buddyship = Buddyship.objects.create(
+        planner=planner,
+        email="fern@example.com",
+        name="Fern",
+        status=Buddyship.Status.ACTIVE,
+    )
+    buddyship.plans.add(plan)
+    assert outbox.sweep_checkups() == 1
+    assert outbox.send_pending() == {"sent": 1}
+    return mail.outbox[-1]
+
+
+def test_buddy_answers_from_the_email_once_without_logging_in(page, checkup_email, screenshot):
+    cheer = link_after("Send a cheer:", checkup_email.body)
+    page.goto(cheer)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Send Olivia Owner a cheer")
+    expect(page.get_by_text("Visit three bookshops")).to_be_visible()
+    expect(page.get_by_text("olivia@example.com")).to_have_count(0)
+    assert not Note.objects.exists()  # opening the link sent nothing
+    screenshot("mail-1-cheer-confirm")
+
+    page.get_by_label("Add a few words (optional)").fill("Three shops, you can do it!")
+    page.get_by_role("button", name="Send a cheer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your cheer is on its way")
+    screenshot("mail-2-cheer-sent")
+    note = Note.objects.get()
+    assert (note.kind, note.text) == (Note.Kind.CHEER, "Three shops, you can do it!")
+
+    # The same link again: it says it is done, and offers no second cheer.
+    page.goto(cheer)
+    expect(page.get_by_role("status")).to_contain_text("Done: you sent a cheer")
+    expect(page.get_by_role("button", name="Send a cheer")).to_have_count(0)
+
+    # Another answer from the same email still works.
+    page.goto(link_after("Ask how it went:", checkup_email.body))
+    page.get_by_role("button", name="Ask how it went").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your question is on its way")
+    assert sorted(Note.objects.values_list("kind", flat=True)) == ["ask", "cheer"]
+
+
+def test_buddy_unsubscribes_from_the_email_and_a_broken_link_says_so(
+    page, checkup_email, screenshot
+):
+    unsubscribe = re.search(r"<(.+)>", checkup_email.extra_headers["List-Unsubscribe"]).group(1)
+    assert unsubscribe in checkup_email.body
+    page.goto(unsubscribe)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Stop the emails about Olivia Owner?")
+    screenshot("mail-3-unsubscribe-confirm")
+    page.get_by_role("button", name="Unsubscribe").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "You won\u2019t get more reminders about Olivia Owner"
+    )
+    screenshot("mail-4-unsubscribed")
+    assert Buddyship.objects.get().unsubscribed is not None
+
+    response = page.goto(link_after("Send a cheer:", checkup_email.body)[:-4] + "xyz/")
+    assert response.status == 400
+    expect(page.get_by_role("heading", level=1)).to_have_text("This link doesn\u2019t work")
+    screenshot("mail-5-broken-link")
+    assert ARTIFACTS.joinpath("mail-5-broken-link.png").exists()
