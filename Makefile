@@ -7,7 +7,7 @@ UV_VERSION := 0.13.8
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format check venv migrate clean
+.PHONY: run test lint format check venv migrate clean bench
 
 $(VENV)/.synced: pyproject.toml uv.lock scripts/find-python
 	@PYTHON_BIN=$$(scripts/find-python) || exit 1; \
@@ -27,6 +27,11 @@ run: migrate
 
 test: venv
 	@$(VENV)/bin/pytest -q -m "not e2e and not fault and not services"
+
+# Benchmarks print figures (bench/README.md); never part of `make test`.
+# BENCH_ARGS=--quick for a short run; BENCH_DATABASE_URL points at PostgreSQL.
+bench: venv
+	@$(PY) bench/run.py $(BENCH_ARGS)
 
 lint: venv
 	@$(VENV)/bin/ruff check .

@@ -1,0 +1,379 @@
+"""Load the signed-in pages under production settings and compare each with a bare view.
+
+    python bench/pages.py                       # SQLite under var/bench/pages-sqlite/
+    python bench/pages.py --db postgres://postgres@127.0.0.1:5432/x   # careerplan_bench_pages
+    python bench/pages.py --no-seed --rounds 5 --duration 8
+
+1. Seed a fresh database (bench/seed.py; --steps, default 100,000) with the probe planners
+   whose plan has 20 and 200 steps, and collect the static files as production does.
+2. Count each page's SQL queries and HTML size in-process with the test client.
+3. Serve the app with gunicorn as in production (2 sync workers, DEBUG off, a real
+   SECRET_KEY, persistent database connections) with the bare view mounted
+   (BENCH_BARE_VIEW=1) and plain-HTTP cookies allowed (INSECURE_HTTP=1).
+4. In rounds, load the bare view and each page in turn with wrk (Debian's package; a small
+   threaded Python client if wrk is missing), signed in through a session cookie made
+   with Django's session engine. Each page's ratio to the bare view is taken within the
+   same round, then the median over rounds is printed, so a busy machine shifts both.
+"""
+
+import argparse
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from http.client import HTTPConnection
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (
+    BASE_DIR,
+    database_env,
+    load_average,
+    median,
+    percentile,
+    save_result,
+    setup_django,
+)
+
+TARGET_DASHBOARD = 0.30
+TARGET_HEAVY = 0.10
+MAX_HTML = 100 * 1024
+WORKERS = 2
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def production_env(db_env, port):
+    """The environment of a production deployment, on plain HTTP on loopback."""
+    return {
+        **db_env,
+        "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "SITE_URL": f"http://127.0.0.1:{port}",
+        "INSECURE_HTTP": "1",
+        "CONN_MAX_AGE": "600",
+        "BENCH_BARE_VIEW": "1",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def targets():
+    """Return [(label, url, user email, kind)] for the bare view and the four pages."""
+    from django.urls import reverse
+
+    from accounts.models import User
+    from buddies.models import Buddyship
+    from plans.models import Plan
+
+    rows = [("bare view", "/bench/bare/", "probe-20@bench.example", "bare")]
+    for size in (20, 200):
+        owner = User.objects.get(email=f"probe-{size}@bench.example")
+        plan = Plan.objects.get(owner=owner, status=Plan.Status.ACTIVE)
+        buddyship = Buddyship.objects.get(planner=owner, user__isnull=False)
+        buddy = f"probe-{size}-buddy@bench.example"
+        rows += [
+            (f"dashboard, {size} steps", reverse("plans-dashboard"), owner.email, "dashboard"),
+            (f"plan page, {size} steps", plan.get_absolute_url(), owner.email, "heavy"),
+            (
+                f"wall chart, {size} steps",
+                reverse("plans-wallchart", args=[plan.code]),
+                owner.email,
+                "heavy",
+            ),
+            (
+                f"buddy progress, {size} steps",
+                reverse("buddies-progress", args=[buddyship.code]),
+                buddy,
+                "heavy",
+            ),
+        ]
+    return rows
+
+
+def session_cookie(email):
+    """Sign `email` in through Django's own session engine; return the session key."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    from accounts.models import User
+
+    user = User.objects.get(email=email)
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+
+def measure_in_process(rows, cookies):
+    """Return [(status, html bytes, queries)] for each row, through the test client."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    found = []
+    for _label, url, email, _kind in rows:
+        client = Client()
+        client.cookies[settings.SESSION_COOKIE_NAME] = cookies[email]
+        client.get(url)  # warm caches (templates, zone data) as a running server has them
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        found.append((response.status_code, len(response.content), len(queries)))
+    return found
+
+
+def start_gunicorn(env, port):
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    command = [
+        str(gunicorn),
+        "careerplan.wsgi:application",
+        f"--workers={WORKERS}",
+        "--worker-class=sync",
+        f"--bind=127.0.0.1:{port}",
+        "--log-level=warning",
+        "--timeout=60",
+    ]
+    full_env = {**os.environ, **env}
+    if not env.get("DATABASE_URL"):
+        full_env.pop("DATABASE_URL", None)
+    process = subprocess.Popen(command, env=full_env, cwd=BASE_DIR)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as reply:
+                if reply.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    raise SystemExit("gunicorn did not answer /healthz within 30 s")
+
+
+WRK_LATENCY = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def run_wrk(url, cookie, duration, connections):
+    """Return (req/s, p50 ms, p99 ms, errors) from one wrk run."""
+    output = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--timeout=30s",
+            "--latency",
+            "-H",
+            f"Cookie: sessionid={cookie}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    latency = {int(p): float(v) * UNIT[u] for p, v, u in WRK_LATENCY.findall(output)}
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)", output)
+    errors = int(bad.group(1)) if bad else 0
+    if socket_errors:
+        errors += sum(int(n) for n in re.findall(r"\d+", socket_errors.group(1)))
+    return rate, latency.get(50, float("nan")), latency.get(99, float("nan")), errors
+
+
+def run_python_load(url, cookie, duration, connections):
+    """A small threaded load generator with http.client, for machines without wrk."""
+    parts = re.match(r"http://([^:/]+):(\d+)(/.*)", url)
+    host, port, path = parts.group(1), int(parts.group(2)), parts.group(3)
+    latencies, errors = [], [0]
+    stop = time.monotonic() + duration
+
+    def worker():
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            try:
+                conn = HTTPConnection(host, port, timeout=30)
+                conn.request("GET", path, headers={"Cookie": f"sessionid={cookie}"})
+                reply = conn.getresponse()
+                reply.read()
+                conn.close()
+                if reply.status >= 400:
+                    errors[0] += 1
+            except OSError:
+                errors[0] += 1
+                continue
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - began
+    rate = len(latencies) / elapsed
+    return rate, percentile(latencies, 0.5), percentile(latencies, 0.99), errors[0]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", default="sqlite", help="sqlite (default) or a postgres:// URL")
+    parser.add_argument("--steps", type=int, default=100_000, help="steps seeded in all")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-seed", action="store_true", help="reuse the last seeded database")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per page per round")
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--loader", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument(
+        "--reconnect",
+        action="store_true",
+        help="open a new database connection for every request (CONN_MAX_AGE=0)",
+    )
+    args = parser.parse_args(argv)
+
+    name = "pages-sqlite" if args.db == "sqlite" else "pages-pg"
+    port = free_port()
+    env = production_env(database_env(args.db, name), port)
+    result_name = name
+    if args.reconnect:
+        env["CONN_MAX_AGE"] = "0"
+        result_name = f"{name}-reconnect"
+    setup_django(env)
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench import seed
+
+    label = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
+    if args.reconnect:
+        label += ", a new connection per request"
+    if not args.no_seed:
+        seed.recreate_database()
+        info = seed.seed(args.steps, None, args.seed)
+        print(f"[pages] seeded {label}: {info['steps']:,} steps in {info['total_s']:.1f} s")
+    call_command("collectstatic", interactive=False, verbosity=0)
+    rows = targets()
+    cookies = {email: session_cookie(email) for email in {row[2] for row in rows}}
+    sizes = measure_in_process(rows, cookies)
+    connection.close()
+
+    loader = args.loader
+    if loader == "auto":
+        loader = "wrk" if shutil.which("wrk") else "python"
+    load = run_wrk if loader == "wrk" else run_python_load
+    server = start_gunicorn(env, port)
+    base = f"http://127.0.0.1:{port}"
+    count = len(rows)
+    rates, ratios, p50s, p99s = ([[] for _ in rows] for _ in range(4))
+    errors = [0] * count
+    load_before = load_average()
+    try:
+        for _label, url, email, _kind in rows:  # warm each worker's caches
+            load(base + url, cookies[email], 1, args.connections)
+        for number in range(args.rounds):
+            bare_rate = None
+            for index, (row_label, url, email, _kind) in enumerate(rows):
+                rate, p50, p99, failed = load(
+                    base + url, cookies[email], args.duration, args.connections
+                )
+                bare_rate = rate if bare_rate is None else bare_rate
+                rates[index].append(rate)
+                ratios[index].append(rate / bare_rate)
+                p50s[index].append(p50)
+                p99s[index].append(p99)
+                errors[index] += failed
+                print(
+                    f"[pages] {label} round {number + 1}/{args.rounds} {row_label:28} "
+                    f"{rate:8.1f} req/s  {rate / bare_rate:6.1%} of bare",
+                    flush=True,
+                )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    results = []
+    for index, (row_label, url, _email, kind) in enumerate(rows):
+        status, html, queries = sizes[index]
+        ratio = median(ratios[index])
+        if kind == "bare":
+            verdict = ""
+        elif kind == "dashboard":
+            verdict = "met" if ratio >= TARGET_DASHBOARD else f"MISSED (< {TARGET_DASHBOARD:.0%})"
+        else:
+            heavy = "200 steps" in row_label
+            misses = []
+            if heavy and ratio < TARGET_HEAVY:
+                misses.append(f"< {TARGET_HEAVY:.0%}")
+            if heavy and html > MAX_HTML:
+                misses.append("> 100 KB")
+            verdict = ("MISSED (" + ", ".join(misses) + ")") if misses else ("met" if heavy else "")
+        results.append(
+            {
+                "page": row_label,
+                "url": url,
+                "status": status,
+                "req_s": median(rates[index]),
+                "ratio": ratio,
+                "p50_ms": median(p50s[index]),
+                "p99_ms": median(p99s[index]),
+                "html_kb": html / 1024,
+                "queries": queries,
+                "errors": errors[index],
+                "verdict": verdict,
+            }
+        )
+    data = {
+        "database": label,
+        "loader": f"wrk -t1 -c{args.connections}" if loader == "wrk" else "python threads",
+        "rounds": args.rounds,
+        "duration_s": args.duration,
+        "workers": WORKERS,
+        "steps_seeded": args.steps,
+        "load_average_before": load_before,
+        "load_average_after": load_average(),
+        "results": results,
+        "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+    save_result(result_name, data)
+    print(format_table(data))
+    return data
+
+
+def format_table(data):
+    lines = [
+        f"Pages on {data['database']}: gunicorn, {data['workers']} sync workers, DEBUG off; "
+        f"{data['loader']}, {data['rounds']} rounds x {data['duration_s']} s; "
+        f"load average {data['load_average_before']:.1f} -> {data['load_average_after']:.1f}",
+        "",
+        "| page | req/s | of bare | p50 ms | p99 ms | HTML KB | queries | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in data["results"]:
+        flag = f" ({row['errors']} errors)" if row["errors"] else ""
+        lines.append(
+            f"| {row['page']} | {row['req_s']:.0f} | {row['ratio']:.1%} | {row['p50_ms']:.1f} | "
+            f"{row['p99_ms']:.1f} | {row['html_kb']:.1f} | {row['queries']} | "
+            f"{row['verdict']}{flag} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
