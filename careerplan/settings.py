@@ -127,6 +127,10 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "careerplan.sqlite3",
+            # Reusing the connection saves re-running the PRAGMAs on every request
+            # (bench/: the bare view serves 1.6x the requests).
+            "CONN_MAX_AGE": env_int("CONN_MAX_AGE", 60),
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 # WAL lets the web server, the worker and beat read while one writes;
                 # IMMEDIATE takes the write lock at BEGIN so two writers queue on the
@@ -265,7 +269,7 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("out", "processed"):
+    for _sub in ("out", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -273,6 +277,9 @@ else:
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # Broadcasts (worker control, beat's exchange table) go here too, not into the
+        # directory the worker was started from.
+        "control_folder": str(_broker_dir / "control"),
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -287,7 +294,24 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # is the schedule, so a broker restart or a second beat cannot lose or double a reminder).
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "careerplan.tasks.heartbeat", "schedule": timedelta(minutes=1)},
+    # The check-up sweep; it also sends rows whose enqueue was lost. The fault tests
+    # shorten the interval through CHECKUP_SWEEP_SECONDS.
+    "buddies-sweep-checkups": {
+        "task": "buddies.tasks.sweep_checkups",
+        "schedule": timedelta(seconds=env_int("CHECKUP_SWEEP_SECONDS", 60)),
+    },
+    # Hourly, so each planner's Monday 08:00 is met in their own zone; the ISO week in
+    # the row's key makes every later run that week write nothing.
+    "buddies-queue-digests": {
+        "task": "buddies.tasks.queue_digests",
+        "schedule": timedelta(hours=1),
+    },
 }
+# The outbox sender's lease on a claimed row, and how long a pending row may wait for its
+# send task before the sweep sends it (docs/decisions.md, "Delivery semantics"). The
+# fault tests shorten both so that recovery happens within the test.
+OUTBOX_SEND_LEASE = timedelta(seconds=env_int("OUTBOX_SEND_LEASE_SECONDS", 300))
+OUTBOX_LOST_ENQUEUE_AFTER = timedelta(seconds=env_int("OUTBOX_LOST_ENQUEUE_SECONDS", 60))
 
 # Security headers. The CSP has no 'unsafe-inline' or 'unsafe-eval': every script and style
 # is a file under static/, and the few inline <script> tags carry the request's nonce.

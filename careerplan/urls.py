@@ -1,3 +1,5 @@
+import os
+
 from django.contrib import admin
 from django.urls import include, path
 
@@ -14,6 +16,9 @@ urlpatterns = [
     path("journal/", include("journals.urls")),
     path("buddies/", include("buddies.urls")),
 ]
+# The load benchmark's baseline (bench/urls.py); never mounted in a deployment.
+if os.environ.get("BENCH_BARE_VIEW") == "1":
+    urlpatterns.append(path("bench/", include("bench.urls")))
 
 handler403 = "careerplan.views.permission_denied"
 handler404 = "careerplan.views.page_not_found"

@@ -1,10 +1,34 @@
 """Shared fixtures: an owner, a stranger and clients for each (a buddy comes with the
 buddies app). Test modules add what only they need."""
 
+import uuid
+
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from tests.factories import PlanFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(settings):
+    """allauth counts attempts in the cache: every test starts with no attempts made.
+
+    On Redis a fresh key prefix isolates the test without FLUSHDB, which would also empty
+    the Celery broker that shares the database; elsewhere the cache is simply cleared.
+    """
+    default = settings.CACHES["default"]
+    if default["BACKEND"].endswith("RedisCache"):
+        prefix = f"{default.get('KEY_PREFIX', '')}-test-{uuid.uuid4().hex}"
+        settings.CACHES = {**settings.CACHES, "default": {**default, "KEY_PREFIX": prefix}}
+    else:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Hash test passwords cheaply: the real hasher's cost is the point in production only."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
