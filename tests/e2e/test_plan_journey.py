@@ -60,10 +60,17 @@ def test_newcomer_plans_a_goal_down_to_a_first_step_and_prints_the_wall_chart(
     page.get_by_label("What stands in your way?").fill("I don't know what a shop costs")
     page.get_by_role("button", name="Add obstacle").click()
     expect(page.locator("#grow-work")).to_contain_text("I don't know what a shop costs")
-    help_form = page.locator("form", has=page.get_by_role("button", name="Add option")).nth(1)
-    help_form.get_by_role("textbox").fill("Ask the owner of the café on Mill Street")
-    help_form.get_by_role("button", name="Add option").click()
+    # The cursor goes back to the obstacle box for the next one. htmx moves it there when
+    # the new box settles, so wait for that before typing elsewhere: typing earlier would
+    # land in the obstacle box, as a person's would.
+    expect(page.get_by_label("What stands in your way?")).to_be_focused()
+    help_group = page.locator("#options-help")
+    help_box = help_group.get_by_role("textbox")
+    help_box.fill("Ask the owner of the café on Mill Street")
+    expect(help_box).to_have_value("Ask the owner of the café on Mill Street")
+    help_group.get_by_role("button", name="Add option").click()
     expect(page.locator("#grow-work")).to_contain_text("Ask the owner of the café on Mill Street")
+    expect(help_box).to_be_focused()
     page.get_by_label("Option to commit to").select_option(
         label="Ask the owner of the café on Mill Street"
     )
