@@ -1,5 +1,7 @@
 """The wall chart of a plan, on screen and laid out for one printed landscape page."""
 
+import uuid
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
@@ -11,16 +13,42 @@ from plans.wallchart import build_wallchart
 
 SCALES = ("week", "month")
 SCALE_CHOICES = [("", "Automatic"), ("week", "By week"), ("month", "By month")]
-# The fields the chart and the pictures read: leaving out notes keeps a long plan light.
-CHART_FIELDS = ("code", "parent", "title", "due_date", "status", "reward", "created", "completed")
+# What the chart and the pictures read of each step: leaving out notes keeps a long plan
+# light, and plain rows instead of model instances halve the time to load 200 steps.
+CHART_FIELDS = (
+    "pk",
+    "code",
+    "parent_id",
+    "title",
+    "due_date",
+    "status",
+    "reward",
+    "created",
+    "completed",
+)
 
 
 def chart_steps(plan):
-    """A plan's steps for the chart, in one query, in date and tree order."""
-    return list(plan.steps.only(*CHART_FIELDS).order_by("due_date", "position", "created"))
+    """A plan's steps for the chart, as named rows from one query, in date and tree order."""
+    return list(
+        plan.steps.order_by("due_date", "position", "created").values_list(
+            *CHART_FIELDS, named=True
+        )
+    )
 
 
-def chart_context(request, plan):
+def step_links():
+    """Return a function from a step's code to its page's URL, reversing the URL once.
+
+    A chart links every card; one `reverse()` per card was a tenth of a long chart's time.
+    """
+    probe = uuid.UUID(int=0)
+    head, tail = reverse("plans-step-detail", args=[probe]).split(str(probe))
+    return lambda code: f"{head}{code}{tail}"
+
+
+def chart_context(request, plan, *, links=True):
+    """The chart and its pictures; `links` makes each card link to its step's page."""
     steps = chart_steps(plan)
     # The plan was fetched for its owner, so the owner's day and zone are request.user's.
     user = request.user
@@ -33,6 +61,7 @@ def chart_context(request, plan):
         zone=user.zone,
         target_date=plan.target_date,
         scale=scale or None,
+        link=step_links() if links else None,
     )
     # Moving between the chart and its print layout keeps the week or month layout.
     query = f"?scale={scale}" if scale else ""
@@ -63,6 +92,6 @@ def wallchart(request, code):
 @require_GET
 def wallchart_print(request, code):
     plan = get_plan_for_owner(request, code)
-    context = chart_context(request, plan)
+    context = chart_context(request, plan, links=False)
     context["can_edit"] = False
     return render(request, "plans/wallchart/print.html", context)

@@ -475,6 +475,27 @@ def test_chart_partial_renders_read_only_without_a_plan(owner):
     assert "<a " not in html
 
 
+def test_cards_escape_what_the_planner_typed_and_link_only_when_asked():
+    hostile = step(
+        due=TODAY,
+        title='<script>alert("t")</script> & co',
+        reward="<img src=x onerror=alert(1)>",
+    )
+    chart = build_wallchart([hostile], TODAY, link=lambda code: f"/steps/{code}/?a=1&b=2")
+    html = render_to_string("plans/wallchart/_chart.html", {"chart": chart})
+    assert "<script>" not in html
+    assert "<img" not in html
+    assert "&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt; &amp; co" in html
+    assert "Reward: &lt;img src=x onerror=alert(1)&gt;" in html
+    assert f'<a href="/steps/{hostile.code}/?a=1&amp;b=2">' in html
+    # Built without `link` (the print layout, a buddy's page), a card is plain text.
+    plain = render_to_string(
+        "plans/wallchart/_chart.html", {"chart": build_wallchart([hostile], TODAY)}
+    )
+    assert "<a " not in plain
+    assert "&lt;script&gt;" in plain
+
+
 def test_progress_partial_renders_from_the_plan_helpers(plan):
     StepFactory(plan=plan, due_date=plan.owner.local_today(), title="Call the bank")
     steps = list(Step.objects.filter(plan=plan))
