@@ -31,6 +31,21 @@ PRINT_COLUMN_MAX_MM = 60
 PT_MM = 0.3528
 
 
+# What the chart and the pictures read of each step: leaving out notes keeps a long plan
+# light, and plain rows instead of model instances halve the time to load 200 steps.
+CHART_FIELDS = (
+    "pk",
+    "code",
+    "parent_id",
+    "title",
+    "due_date",
+    "status",
+    "reward",
+    "created",
+    "completed",
+)
+
+
 class State:
     DONE = "done"
     OVERDUE = "overdue"
