@@ -96,14 +96,15 @@ def explain_sweep():
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from buddies.outbox import SWEEP_BATCH
+    from buddies.outbox import sweep_batch_size
     from plans.models import Step
 
     query = Step.objects.checkup_due(timezone.now()).order_by("checkup_due", "pk")
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
             query = query.select_for_update(skip_locked=True, of=("self",))
-        query = query.only("pk", "code", "plan_id", "due_date", "checkup_due")[:SWEEP_BATCH]
+        fields = ("pk", "code", "plan_id", "due_date", "checkup_due")
+        query = query.values_list(*fields, named=True)[: sweep_batch_size()]
         return query.explain()
 
 

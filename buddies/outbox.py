@@ -34,8 +34,17 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 FIRST_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=1)
-# Steps claimed per transaction by the check-up sweep.
-SWEEP_BATCH = 200
+# Steps claimed per transaction by the check-up sweep, by database. PostgreSQL does best
+# with large batches (1M steps with 10,000 due: 2.5-3.1 s at 1,000 against 3.1-3.5 s at
+# 200, alternated in one run); on SQLite a batch holds the one write lock, and 1,000 was
+# slower there (3.3 s against 1.7 s).
+SWEEP_BATCH = {"postgresql": 1000}
+SWEEP_BATCH_DEFAULT = 200
+
+
+def sweep_batch_size():
+    return SWEEP_BATCH.get(db_connection.vendor, SWEEP_BATCH_DEFAULT)
+
 
 # An email the buddy asked for (their own private link) is sent even after they
 # unsubscribed: unsubscribing stops what others send them, not answers to their requests.
@@ -105,7 +114,7 @@ def checkup_key(step, due_date=None):
     return f"{step.code}:{due_date.isoformat() if due_date else 'undated'}"
 
 
-def sweep_checkups(now=None, batch_size=SWEEP_BATCH):
+def sweep_checkups(now=None, batch_size=None):
     """Claim the steps whose check-up is due and write one check-up per active buddy.
 
     1. Read a batch of due, unclaimed, open steps in (checkup_due, id) order, after the
@@ -119,8 +128,10 @@ def sweep_checkups(now=None, batch_size=SWEEP_BATCH):
        whose shared plans include the step's (active) plan, ignoring rows that exist.
     Return the number of check-up rows written (the caller asks a worker to send).
     Steps with no buddy to tell are claimed too, so the sweep never reads them again.
+    The steps are read as plain rows: model instances were a fifth of the sweep's time.
     """
     now = now or timezone.now()
+    batch_size = batch_size or sweep_batch_size()
     written = 0
     after = None
     while True:
@@ -132,7 +143,11 @@ def sweep_checkups(now=None, batch_size=SWEEP_BATCH):
                 )
             if db_connection.features.has_select_for_update_skip_locked:
                 due = due.select_for_update(skip_locked=True, of=("self",))
-            batch = list(due.only("pk", "code", "plan_id", "due_date", "checkup_due")[:batch_size])
+            batch = list(
+                due.values_list("pk", "code", "plan_id", "due_date", "checkup_due", named=True)[
+                    :batch_size
+                ]
+            )
             if not batch:
                 break
             after = (batch[-1].checkup_due, batch[-1].pk)
