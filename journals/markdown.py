@@ -1,5 +1,7 @@
 """Journal text to safe HTML: Markdown for simple formatting, never raw HTML."""
 
+import functools
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -20,6 +22,10 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 
 
+# The HTML is a pure function of the text, and pages show the same recent entries again
+# and again (the journal, a buddy's progress page): each process keeps the latest few
+# hundred, at most a few megabytes (entries are at most 10,000 characters, most far less).
+@functools.lru_cache(maxsize=256)
 def render_markdown(text):
     """Return sanitised HTML for a journal entry's Markdown text."""
     html = _markdown.render(text or "")
