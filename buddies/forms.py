@@ -166,7 +166,11 @@ class CheerForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only action steps of the plans shared with this buddy: a step code from any
         # other plan is "not one of the choices".
+        # Bootstrap's classes on the widgets, so the page can draw the unbound form without
+        # crispy's template stack (plans/_field.html); a refused post goes through crispy.
+        self.fields["text"].widget.attrs.setdefault("class", "form-control")
         field = self.fields["step"]
+        field.widget.attrs.setdefault("class", "form-select")
         field.queryset = Step.objects.filter(plan__in=plans, due_date__isnull=False).order_by(
             "due_date", "position", "pk"
         )
