@@ -139,8 +139,8 @@ class InviteForm(ShareSettingsForm):
         return message.strip()
 
 
-class CheerForm(forms.Form):
-    """A buddy's cheer: a few words, optionally about one step."""
+class NoteTextForm(forms.Form):
+    """A buddy's few words to the planner: a cheer, or an answer from an email."""
 
     text = forms.CharField(
         label="Add a few words (optional)",
@@ -148,6 +148,17 @@ class CheerForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def clean_text(self):
+        text = self.cleaned_data["text"].replace("\r\n", "\n")
+        if BODY_UNSAFE.search(text):
+            raise ValidationError("Plain text only, please.", code="body_unsafe")
+        return text.strip()
+
+
+class CheerForm(NoteTextForm):
+    """A buddy's cheer: a few words, optionally about one step."""
+
     step = StepChoiceField(
         queryset=Step.objects.none(),
         required=False,
@@ -181,12 +192,6 @@ class CheerForm(forms.Form):
             field.choices = [("", field.empty_label)] + [
                 (step.code, field.label_from_instance(step)) for step in near
             ]
-
-    def clean_text(self):
-        text = self.cleaned_data["text"].replace("\r\n", "\n")
-        if BODY_UNSAFE.search(text):
-            raise ValidationError("Plain text only, please.", code="body_unsafe")
-        return text.strip()
 
 
 class CheckupAnswerForm(forms.Form):

@@ -30,6 +30,7 @@ from buddies.forms import CheckupAnswerForm, CheerForm, InviteForm, ShareSetting
 from buddies.models import Buddyship, Note, Notification, ShareLink
 from buddies.progress import build_progress
 from buddies.templatetags.buddy_tags import buddy_notes_context
+from buddies.views_mail import private
 from plans.access import get_step_for_owner
 from plans.models import Step
 
@@ -95,19 +96,6 @@ def _send_link(buddyship, token):
     outbox.enqueue(
         Notification.Kind.LINK, buddyship, f"link:{link.code}", payload={"secret": token}
     )
-
-
-def _private(response):
-    """Pages addressed by a secret token: never cached by a shared cache, never indexed,
-    and the token never leaks to another site through the Referer header.
-
-    "same-origin", not "no-referrer": under no-referrer browsers send `Origin: null`
-    with the page's own form POSTs, and Django's CSRF check rightly refuses those.
-    """
-    response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "same-origin"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
 
 
 # The planner's side ---------------------------------------------------------------
@@ -345,7 +333,7 @@ def checkup_answer(request, code):
 
 
 def _invitation_problem(request, state, buddyship=None, status=410):
-    return _private(
+    return private(
         render(
             request,
             "buddies/invitation_problem.html",
@@ -383,7 +371,7 @@ def invitation(request, token):
     if user.is_authenticated and (
         user.pk == buddyship.planner_id or not _owns_address(user, buddyship.email)
     ):
-        return _private(
+        return private(
             render(
                 request,
                 "buddies/invitation_wrong_account.html",
@@ -403,7 +391,7 @@ def invitation(request, token):
             return redirect("buddies-progress", buddyship.code)
         return _invitation_problem(request, buddyship.invitation_state(), buddyship)
     plans = list(buddyship.plans.filter(owner_id=buddyship.planner_id).order_by("-created"))
-    return _private(
+    return private(
         render(
             request,
             "buddies/invitation.html",
@@ -419,10 +407,10 @@ def invitation_decline(request, token):
         return problem
     if request.method == "POST":
         buddyship.decline()
-        return _private(
+        return private(
             render(request, "buddies/invitation_declined.html", {"buddyship": buddyship})
         )
-    return _private(
+    return private(
         render(request, "buddies/invitation_decline.html", {"buddyship": buddyship, "token": token})
     )
 
@@ -444,7 +432,7 @@ def invitation_follow(request, token):
             "We have emailed it to you too.",
         )
         return redirect("buddies-link-progress", link_token)
-    return _private(
+    return private(
         render(request, "buddies/invitation_follow.html", {"buddyship": buddyship, "token": token})
     )
 
@@ -488,7 +476,7 @@ def _render_progress(request, buddyship, *, token=None, form=None, status=200, s
     template = "buddies/progress.html"
     if request.htmx and (sent or status != 200):
         template += "#cheer-panel"
-    return _private(render(request, template, context, status=status))
+    return private(render(request, template, context, status=status))
 
 
 @login_required
@@ -539,8 +527,8 @@ def link_cheer(request, token):
 def _leave(request, buddyship, token=None):
     if request.method == "POST":
         buddyship.leave()
-        return _private(render(request, "buddies/left.html", {"buddyship": buddyship}))
-    return _private(render(request, "buddies/leave.html", {"buddyship": buddyship, "token": token}))
+        return private(render(request, "buddies/left.html", {"buddyship": buddyship}))
+    return private(render(request, "buddies/leave.html", {"buddyship": buddyship, "token": token}))
 
 
 @login_required

@@ -5,7 +5,6 @@ button will do; the POST acts. Every refusal is a page that says why, with a 4xx
 and changes nothing.
 """
 
-from django import forms
 from django.db import transaction
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,26 +12,18 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from buddies import links
+from buddies.forms import NoteTextForm
 from buddies.models import Buddyship, Note, Notification
 
 NOTE_KINDS = {"ask": Note.Kind.ASK, "cheer": Note.Kind.CHEER, "confirm": Note.Kind.CONFIRM}
 
 
-class AnswerForm(forms.Form):
-    text = forms.CharField(
-        label="Add a few words (optional)",
-        max_length=500,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+def private(response):
+    """Pages addressed by a secret token: never cached by a shared cache, never indexed,
+    and the token never leaks to another site through the Referer header.
 
-
-def _private(response):
-    """The token in the URL is a key: never cache the page in a shared cache, never index
-    it, and never send it to another site in a Referer header.
-
-    "same-origin" rather than "no-referrer": under no-referrer a browser sends
-    `Origin: null` with the page's own form POST, and Django's CSRF check refuses it.
+    "same-origin", not "no-referrer": under no-referrer browsers send `Origin: null`
+    with the page's own form POSTs, and Django's CSRF check rightly refuses those.
     """
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "same-origin"
@@ -41,7 +32,7 @@ def _private(response):
 
 
 def _problem(request, title, message, status):
-    return _private(
+    return private(
         render(
             request,
             "buddies/mail/problem.html",
@@ -97,7 +88,7 @@ def mail_action(request, token):
         return _problem(
             request, "This link doesn\u2019t work", "This email offers no such answer.", 400
         )
-    form = AnswerForm(request.POST if request.method == "POST" else None)
+    form = NoteTextForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if not form.is_valid():
@@ -112,7 +103,7 @@ def mail_action(request, token):
                     "sent. Thank you!",
                     409,
                 )
-            return _private(
+            return private(
                 render(
                     request,
                     "buddies/mail/action_done.html",
@@ -120,7 +111,7 @@ def mail_action(request, token):
                 )
             )
     answered = notification.payload.get("answered", {}).get(action)
-    return _private(
+    return private(
         render(
             request,
             "buddies/mail/action.html",
@@ -187,7 +178,7 @@ def mail_unsubscribe(request, token):
         )
         buddyship.refresh_from_db(fields=["unsubscribed"])
         done = True
-    return _private(
+    return private(
         render(
             request,
             "buddies/mail/unsubscribe.html",

@@ -124,6 +124,13 @@ def test_too_many_words_are_refused_and_kept(client, checkup):
     assert not Note.objects.exists()
 
 
+def test_control_characters_are_refused_as_in_a_cheer(client, checkup):
+    response = client.post(action_url(checkup, "cheer"), {"text": "Go on\x07 you can"})
+    assert response.status_code == 422
+    assert "Plain text only, please." in response.content.decode()
+    assert not Note.objects.exists()
+
+
 def test_an_altered_link_is_a_clear_400(client, checkup):
     url = action_url(checkup, "cheer")
     response = client.get(url[:-3] + "xx/")
