@@ -252,6 +252,20 @@ def obstacle_add(request, code):
     )
 
 
+def _edit_in_place(request, session, form, save, *, anchor, notice, fragment, **extra):
+    """An obstacle or option edited in its place on the sheet: GET shows the form there,
+    a valid POST saves and returns to the box, a refused one shows why (422)."""
+    if request.method == "POST":
+        if form.is_valid():
+            save()
+            return _done(request, session, "work", anchor, notice=notice)
+        status = 422
+    else:
+        status = 200
+        _autofocus(form, "text")
+    return _render_sheet(request, session, fragment, status=status, edit_form=form, **extra)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def obstacle_edit(request, code):
@@ -261,21 +275,15 @@ def obstacle_edit(request, code):
         return refused
     form = ObstacleForm(request.POST or None, instance=obstacle, prefix="edit")
     form.fields["text"].label = "Obstacle"
-    if request.method == "POST":
-        if form.is_valid():
-            form.save()
-            return _done(request, session, "work", "obstacles", notice="Obstacle saved.")
-        status = 422
-    else:
-        status = 200
-        _autofocus(form, "text")
-    return _render_sheet(
+    return _edit_in_place(
         request,
         session,
-        "obstacle-edit",
-        status=status,
+        form,
+        form.save,
+        anchor="obstacles",
+        notice="Obstacle saved.",
+        fragment="obstacle-edit",
         editing=obstacle.code,
-        edit_form=form,
         obstacle=obstacle,
     )
 
@@ -349,29 +357,21 @@ def option_edit(request, code):
     form = OptionForm(
         request.POST or None, initial=initial, obstacles=obstacles, prefix="edit-option"
     )
-    if request.method == "POST":
-        if form.is_valid():
-            option.text = form.cleaned_data["text"]
-            option.obstacle = form.cleaned_data["obstacle"]
-            option.save(update_fields=["text", "obstacle"])
-            return _done(
-                request,
-                session,
-                "work",
-                f"options-{option.prompt or 'else'}",
-                notice="Option saved.",
-            )
-        status = 422
-    else:
-        status = 200
-        _autofocus(form, "text")
-    return _render_sheet(
+
+    def save():
+        option.text = form.cleaned_data["text"]
+        option.obstacle = form.cleaned_data["obstacle"]
+        option.save(update_fields=["text", "obstacle"])
+
+    return _edit_in_place(
         request,
         session,
-        "option-edit",
-        status=status,
+        form,
+        save,
+        anchor=f"options-{option.prompt or 'else'}",
+        notice="Option saved.",
+        fragment="option-edit",
         editing=option.code,
-        edit_form=form,
         option=option,
     )
 
