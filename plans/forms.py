@@ -115,6 +115,11 @@ class StepEditForm(forms.ModelForm):
     def clean_title(self):
         return " ".join(self.cleaned_data["title"].split())
 
+    def save(self, commit=True):
+        # Only the fields on the form: a check-off or a new date made meanwhile stays.
+        self.instance.save(update_fields=self._meta.fields)
+        return self.instance
+
 
 class RescheduleForm(forms.Form):
     due_date = forms.DateField(

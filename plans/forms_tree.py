@@ -9,6 +9,7 @@ from django.utils.formats import date_format
 from django.utils.text import Truncator
 
 from plans.forms import DateInput
+from plans.forms import StepEditForm as StepDetailsForm
 from plans.models import Step
 from plans.tree import MAX_CHILDREN, describe, latest_commit_date, order_after_lifting
 from plans.validators import validate_not_past
@@ -152,19 +153,15 @@ class AnswersForm(forms.Form):
         ]
 
 
-class StepEditForm(forms.ModelForm):
-    class Meta:
-        model = Step
+class StepEditForm(StepDetailsForm):
+    """A tree node's title and notes; its date and reward are set on the step's page."""
+
+    class Meta(StepDetailsForm.Meta):
         fields = ["title", "notes"]
         labels = {"title": "Title", "notes": "Notes"}
         help_texts = {"notes": "Anything that helps: who to ask, where to look, what it needs."}
         widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
         error_messages = {"title": {"required": "Give the step a title."}}
-
-    def save(self, commit=True):
-        # Only the two fields on the form: a concurrent check-off or date change stays.
-        self.instance.save(update_fields=["title", "notes"])
-        return self.instance
 
 
 class MoveForm(forms.Form):

@@ -257,3 +257,16 @@ def test_check_off_on_the_plan_page_updates_progress_out_of_band(owner_client, s
     assert 'id="plan-progress"' in response.text
     assert 'hx-swap-oob="true"' in response.text
     assert "1 of 1 step done (100%)" in response.text
+
+
+def test_saving_the_step_form_keeps_a_check_off_made_meanwhile(step):
+    from plans.forms import StepEditForm
+
+    form = StepEditForm(
+        {"title": "Call  Maya", "reward": "", "notes": "Ask about rent"}, instance=step
+    )
+    assert form.is_valid()
+    Step.objects.filter(pk=step.pk).update(status=Step.Status.DONE)  # another tab
+    form.save()
+    step.refresh_from_db()
+    assert (step.title, step.notes, step.status) == ("Call Maya", "Ask about rent", "done")
