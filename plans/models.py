@@ -30,6 +30,16 @@ def checkup_instant(due_date, zone, at=CHECKUP_LOCAL_TIME):
     return local.astimezone(UTC)
 
 
+def counted_steps(prefix=""):
+    """The steps progress counts, as a filter: not dropped, and dated or done (a tree
+    step checked off before it had a date counts too). plans.charts.is_action_step and
+    the wall chart's total say the same in Python. `prefix` is "steps__" from a plan."""
+    status, dated = f"{prefix}status", f"{prefix}due_date__isnull"
+    return ~Q(**{status: Step.Status.DROPPED}) & (
+        Q(**{dated: False}) | Q(**{status: Step.Status.DONE})
+    )
+
+
 class PlanQuerySet(models.QuerySet):
     def for_owner(self, user):
         return self.filter(owner=user)
@@ -38,10 +48,9 @@ class PlanQuerySet(models.QuerySet):
         return self.filter(status=Plan.Status.ACTIVE)
 
     def with_progress(self):
-        """Annotate `steps_total` (action steps not dropped) and `steps_done`, in one query."""
-        counted = Q(steps__due_date__isnull=False) & ~Q(steps__status=Step.Status.DROPPED)
+        """Annotate `steps_total` (the steps progress counts) and `steps_done`, in one query."""
         return self.annotate(
-            steps_total=models.Count("steps", filter=counted),
+            steps_total=models.Count("steps", filter=counted_steps("steps__")),
             steps_done=models.Count("steps", filter=Q(steps__status=Step.Status.DONE)),
         )
 
@@ -117,13 +126,11 @@ class StepQuerySet(models.QuerySet):
         return self.filter(plan__owner=user, plan__status=Plan.Status.ACTIVE)
 
     def progress(self, today):
-        """Count action steps by state, in one query: total (not dropped), done, overdue,
+        """Count action steps by state, in one query: total (counted_steps), done, overdue,
         upcoming, and the undated ones still to break down."""
         open_dated = Q(status=Step.Status.OPEN, due_date__isnull=False)
         counts = self.aggregate(
-            total=models.Count(
-                "pk", filter=Q(due_date__isnull=False) & ~Q(status=Step.Status.DROPPED)
-            ),
+            total=models.Count("pk", filter=counted_steps()),
             done=models.Count("pk", filter=Q(status=Step.Status.DONE)),
             overdue=models.Count("pk", filter=open_dated & Q(due_date__lt=today)),
             upcoming=models.Count("pk", filter=open_dated & Q(due_date__gte=today)),

@@ -266,3 +266,16 @@ def test_another_persons_plan_is_not_a_choice_in_quick_add(owner_client, owner, 
     assert response.status_code == 422
     assert "Choose one of your plans" in response.text
     assert not Step.objects.filter(title="Sneaky").exists()
+
+
+def test_progress_counts_a_tree_step_checked_off_before_it_had_a_date(owner, plan):
+    # The same count as the wall chart: never "2 of 1 done".
+    today = owner.local_today()
+    StepFactory(plan=plan, due_date=today, status=Step.Status.DONE)
+    StepFactory(plan=plan, due_date=None, status=Step.Status.DONE)
+    StepFactory(plan=plan, due_date=None)  # still to break down: not counted
+    StepFactory(plan=plan, due_date=today, status=Step.Status.DROPPED)
+    counts = plan.steps.progress(today)
+    assert (counts["done"], counts["total"], counts["percent"]) == (2, 2, 100)
+    annotated = Plan.objects.with_progress().get(pk=plan.pk)
+    assert (annotated.steps_done, annotated.steps_total) == (2, 2)
