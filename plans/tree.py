@@ -75,15 +75,6 @@ class Node:
         deepest = max((node.depth for node in self.walk()), default=self.depth)
         return deepest - self.depth + 1
 
-    def ancestors(self):
-        """Return the steps above this node, nearest first (the goal not included)."""
-        found = []
-        node = self.parent
-        while node is not None and not node.is_goal:
-            found.append(node)
-            node = node.parent
-        return found
-
 
 class Tree:
     """A plan's steps as a tree under its goal, built in memory from one list of steps."""

@@ -80,7 +80,6 @@ def dashboard(request):
         "today": today,
         "quick_form": QuickStepForm(user=user, plans=plans, auto_id="quick_%s") if plans else None,
         "starters": STARTERS,
-        "start_form": PlanForm(),
     }
     return render(request, "plans/dashboard.html", context)
 

@@ -132,7 +132,6 @@ def _sheet_context(request, session, **extra):
         "latest_number": latest,
         "editable": session.number == latest,
         "obstacles": obstacles,
-        "options": options,
         "option_groups": groups,
         "open_options": [o for o in options if o.step_id is None],
         "committed": committed,
