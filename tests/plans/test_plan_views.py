@@ -279,3 +279,18 @@ def test_progress_counts_a_tree_step_checked_off_before_it_had_a_date(owner, pla
     assert (counts["done"], counts["total"], counts["percent"]) == (2, 2, 100)
     annotated = Plan.objects.with_progress().get(pk=plan.pk)
     assert (annotated.steps_done, annotated.steps_total) == (2, 2)
+
+
+def test_an_archived_plan_still_takes_a_step_from_its_page(owner_client, plan):
+    # An archived plan rests rather than freezes (docs/decisions.md): the page offers the
+    # same quick add the server accepts.
+    plan.status = Plan.Status.ARCHIVED
+    plan.save()
+    page = owner_client.get(plan.get_absolute_url()).content.decode()
+    assert reverse("plans-step-add", args=[plan.code]) in page
+    due = (plan.owner.local_today() + datetime.timedelta(days=2)).isoformat()
+    response = owner_client.post(
+        reverse("plans-step-add", args=[plan.code]), {"title": "Tidy my notes", "due_date": due}
+    )
+    assert response.status_code == 302
+    assert plan.steps.filter(title="Tidy my notes").exists()
