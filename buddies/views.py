@@ -280,9 +280,7 @@ def notes_seen(request):
         seen=timezone.now()
     )
     if request.htmx:
-        return render(
-            request, "buddies/_notes.html", buddy_notes_context(request.user, request=request)
-        )
+        return render(request, "buddies/_notes.html", buddy_notes_context(request.user))
     return redirect("plans-dashboard")
 
 
@@ -491,7 +489,9 @@ def link_progress(request, token):
 
 
 def _cheer(request, buddyship, token=None):
-    form = CheerForm(request.POST, plans=shared_plans(buddyship))
+    form = CheerForm(
+        request.POST, plans=shared_plans(buddyship), today=buddyship.planner.local_today()
+    )
     since = timezone.now() - timedelta(hours=1)
     if buddyship.buddy_notes.filter(created__gte=since).count() >= CHEERS_PER_HOUR:
         form.add_error(None, "That's a lot of cheering for one hour: try again a little later.")
