@@ -546,9 +546,7 @@ def build_message(notification):
         reverse("buddies-mail-unsubscribe", args=[links.unsubscribe_token(buddyship)])
     )
     context = {
-        "notification": notification,
         "buddyship": buddyship,
-        "planner": planner,
         "planner_name": planner.display_name or "Your friend",
         "step": notification.step,
         "payload": notification.payload,

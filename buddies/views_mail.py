@@ -153,8 +153,6 @@ def _answer(notification, action, text):
 
 def _context(notification, action, **extra):
     return {
-        "notification": notification,
-        "buddyship": notification.buddyship,
         "planner_name": notification.buddyship.planner.display_name or "your friend",
         "step": notification.step,
         "action": action,

@@ -11,7 +11,7 @@ register = template.Library()
 NOTES_SHOWN = 8
 
 
-def buddy_notes_context(user, request=None, with_invitations=False):
+def buddy_notes_context(user, with_invitations=False):
     """Return the latest notes the planner's buddies sent (one query) and the open
     invitations to be someone's buddy (two queries)."""
     notes = list(
@@ -28,7 +28,6 @@ def buddy_notes_context(user, request=None, with_invitations=False):
             else []
         ),
         "show_invitations": with_invitations,
-        "request": request,
     }
 
 
@@ -36,8 +35,7 @@ def buddy_notes_context(user, request=None, with_invitations=False):
 def buddy_notes(context, with_invitations=True):
     """{% load buddy_tags %}{% buddy_notes %}: the latest buddy notes and any invitation
     waiting for this person (three queries)."""
-    request = context.get("request")
-    user = context.get("user") or getattr(request, "user", None)
-    result = buddy_notes_context(user, request=request, with_invitations=with_invitations)
+    user = context.get("user") or getattr(context.get("request"), "user", None)
+    result = buddy_notes_context(user, with_invitations=with_invitations)
     result["csrf_token"] = context.get("csrf_token")
     return result
