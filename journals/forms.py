@@ -107,24 +107,21 @@ class EntryForm(EntryTextMixin, forms.Form):
         # A second entry for a day is added to the first; refuse here, with the text
         # kept, if the two together would pass the limit.
         existing = JournalEntry.objects.for_owner(self.owner).filter(date=day).first()
-        if existing is not None and text not in existing.text:
-            length = len(existing.text.rstrip()) + 2 + len(text)
-            if length > TEXT_MAX_LENGTH:
-                self.add_error(
-                    "text",
-                    ValidationError(
-                        "You have already written %(existing)s characters about %(day)s, and "
-                        "this would be added to it: together they pass %(max)s. Shorten this, "
-                        "or edit that day's entry instead.",
-                        code="max_length",
-                        params={
-                            "existing": f"{len(existing.text):,}",
-                            "day": long_date(day),
-                            "max": f"{TEXT_MAX_LENGTH:,}",
-                        },
-                    ),
-                )
-        self.existing = existing
+        if existing is not None and len(existing.with_text_added(text)) > TEXT_MAX_LENGTH:
+            self.add_error(
+                "text",
+                ValidationError(
+                    "You have already written %(existing)s characters about %(day)s, and "
+                    "this would be added to it: together they pass %(max)s. Shorten this, "
+                    "or edit that day's entry instead.",
+                    code="max_length",
+                    params={
+                        "existing": f"{len(existing.text):,}",
+                        "day": long_date(day),
+                        "max": f"{TEXT_MAX_LENGTH:,}",
+                    },
+                ),
+            )
         return cleaned
 
 

@@ -128,11 +128,17 @@ class JournalEntry(models.Model):
     def get_absolute_url(self):
         return reverse("journals-entry", args=[self.code])
 
+    def with_text_added(self, text):
+        """The entry's text with a second piece of writing for the same day after it,
+        unless that is already there."""
+        text = text.strip()
+        if not text or text in self.text:
+            return self.text
+        return f"{self.text.rstrip()}\n\n{text}" if self.text.strip() else text
+
     def add_text(self, text, mood=""):
         """Append a second piece of writing for the same day, unless it is already there."""
-        text = text.strip()
-        if text and text not in self.text:
-            self.text = f"{self.text.rstrip()}\n\n{text}" if self.text.strip() else text
+        self.text = self.with_text_added(text)
         if mood:
             self.mood = mood
         self.save(update_fields=["text", "mood", "updated"])

@@ -78,7 +78,8 @@ def write(request):
                     {"day": day, "entry": entry, "today": today, "saved": True},
                 )
             return redirect("journals-today" if entry.date == today else entry)
-        day = journal.journal_day(user, form.cleaned_data.get("date") or today)
+        # The form page shows the day's done steps; which entry is there, it does not.
+        day = journal.journal_day(user, form.cleaned_data.get("date") or today, entry=None)
         template = "journals/entry_form.html#entry-form" if request.htmx else None
         return render_form(request, form, day, status=422, template=template)
 
@@ -92,7 +93,7 @@ def write(request):
         )
         return redirect("journals-edit", code=existing.code)
     form = EntryForm(owner=user, initial={"date": day_date})
-    day = journal.journal_day(user, day_date)
+    day = journal.journal_day(user, day_date, entry=None)  # none: looked up just above
     template = "journals/entry_form.html#entry-form" if request.htmx else None
     return render_form(request, form, day, template=template)
 
