@@ -46,7 +46,7 @@ class JournalDay:
 
 def done_steps(owner, plans=None):
     """The owner's done steps (only those in `plans`, when given: a buddy's share)."""
-    steps = Step.objects.filter(plan__owner=owner, status=Step.Status.DONE, completed__isnull=False)
+    steps = Step.objects.done().filter(plan__owner=owner, completed__isnull=False)
     if plans is not None:
         steps = steps.filter(plan__in=plans)
     return steps
@@ -69,11 +69,11 @@ def steps_by_day(owner, start=None, end=None, plans=None):
 _UNKNOWN = object()
 
 
-def journal_day(owner, day, plans=None, entry=_UNKNOWN):
+def journal_day(owner, day, entry=_UNKNOWN):
     """Return the JournalDay for one date (two queries; one when the entry is given)."""
     if entry is _UNKNOWN:
         entry = JournalEntry.objects.for_owner(owner).filter(date=day).first()
-    steps = steps_by_day(owner, day, day + timedelta(days=1), plans).get(day, [])
+    steps = steps_by_day(owner, day, day + timedelta(days=1)).get(day, [])
     return JournalDay(date=day, entry=entry, steps=steps)
 
 
@@ -113,12 +113,12 @@ def journal_days(owner, before=None, limit=DAYS_PER_PAGE, plans=None):
     return days, older
 
 
-def all_journal_days(owner, start=None, end=None, plans=None):
+def all_journal_days(owner, start=None, end=None):
     """Every day with an entry or a done step from `start` to `end` (both included),
     oldest first: for exports. Two queries."""
     entries = JournalEntry.objects.for_owner(owner).between(start, end).order_by("date")
     entry_on = {e.date: e for e in entries}
-    done_on = steps_by_day(owner, start, end + timedelta(days=1) if end else None, plans)
+    done_on = steps_by_day(owner, start, end + timedelta(days=1) if end else None)
     dates = sorted(set(entry_on) | set(done_on))
     return [JournalDay(date=d, entry=entry_on.get(d), steps=done_on.get(d, [])) for d in dates]
 
@@ -143,10 +143,6 @@ class CalendarDay:
             return 1
         return 2 if self.steps <= 3 else 3
 
-    @property
-    def active(self):
-        return self.journaled or self.steps > 0
-
 
 @dataclass
 class CalendarMonth:
@@ -170,7 +166,6 @@ class CalendarMonth:
 class YearCalendar:
     year: int
     months: list
-    today: date
 
     @property
     def days(self):
@@ -189,12 +184,12 @@ class YearCalendar:
         return sum(d.steps > 0 for d in self.days)
 
 
-def step_counts_by_day(owner, start, end, plans=None):
+def step_counts_by_day(owner, start, end):
     """Count the steps done on each local date from `start` to before `end` (one query:
     the database converts each instant to the planner's zone and counts per date)."""
     zone = owner.zone
     counts = (
-        done_steps(owner, plans)
+        done_steps(owner)
         .filter(completed__gte=local_midnight(start, zone), completed__lt=local_midnight(end, zone))
         .annotate(day=TruncDate("completed", tzinfo=zone))
         .order_by()
@@ -205,12 +200,12 @@ def step_counts_by_day(owner, start, end, plans=None):
     return Counter(dict(counts))
 
 
-def year_calendar(owner, year, entry_codes, today, plans=None):
+def year_calendar(owner, year, entry_codes, today):
     """Build the year's heat map: months of Monday-first weeks, each day with its entry
     and its count of steps done (one query; `entry_codes` maps each journaled date to its
     entry's code, fetched by the caller, who needs the dates for the streaks anyway)."""
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
-    counts = step_counts_by_day(owner, start, end, plans)
+    counts = step_counts_by_day(owner, start, end)
     weeks_of = calendar.Calendar(firstweekday=calendar.MONDAY).monthdatescalendar
     months = []
     for month in range(1, 13):
@@ -224,4 +219,4 @@ def year_calendar(owner, year, entry_codes, today, plans=None):
             for week in weeks_of(year, month)
         ]
         months.append(CalendarMonth(first=date(year, month, 1), weeks=weeks))
-    return YearCalendar(year=year, months=months, today=today)
+    return YearCalendar(year=year, months=months)

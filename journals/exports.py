@@ -12,7 +12,7 @@ CSV_HEADER = ["date", "mood", "entry", "steps_done", "rewards_earned"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def export_filename(owner, today, extension):
+def export_filename(today, extension):
     return f"success-journal-{today:%Y-%m-%d}.{extension}"
 
 

@@ -241,7 +241,7 @@ def export_markdown(request):
     return download(
         exports.to_markdown(user, days, today),
         "text/markdown; charset=utf-8",
-        exports.export_filename(user, today, "md"),
+        exports.export_filename(today, "md"),
     )
 
 
@@ -254,5 +254,5 @@ def export_csv(request):
     return download(
         exports.to_csv(days),
         "text/csv; charset=utf-8",
-        exports.export_filename(user, today, "csv"),
+        exports.export_filename(today, "csv"),
     )
