@@ -31,5 +31,4 @@ def code_url_for(name):
 
 @register.simple_tag
 def code_url(name, code):
-    head, tail = _halves(name, get_script_prefix())
-    return f"{head}{code}{tail}"
+    return code_url_for(name)(code)
