@@ -7,6 +7,7 @@ default), dropped and created again by each seed.
 
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -51,10 +52,19 @@ def setup_django(extra_env=None):
     django.setup()
 
 
-def vendor_label():
-    from django.db import connection
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
-    return "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
+
+def child_env(env):
+    """The environment for a child process: ours plus `env`; an empty DATABASE_URL in
+    `env` means SQLite, so the variable is dropped rather than passed empty."""
+    full_env = {**os.environ, **env}
+    if not env.get("DATABASE_URL"):
+        full_env.pop("DATABASE_URL", None)
+    return full_env
 
 
 def percentile(values, fraction):
@@ -82,11 +92,8 @@ def load_result(name):
 
 def run_python(script, args, env):
     """Run a bench script in a fresh interpreter (each database needs its own settings)."""
-    full_env = {**os.environ, **env}
-    if not env.get("DATABASE_URL"):
-        full_env.pop("DATABASE_URL", None)
     command = [sys.executable, str(BASE_DIR / "bench" / script), *args]
-    subprocess.run(command, env=full_env, check=True, cwd=BASE_DIR)
+    subprocess.run(command, env=child_env(env), check=True, cwd=BASE_DIR)
 
 
 def load_average():

@@ -21,7 +21,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -34,7 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
     BASE_DIR,
+    child_env,
     database_env,
+    free_port,
     load_average,
     median,
     percentile,
@@ -46,12 +47,6 @@ TARGET_DASHBOARD = 0.30
 TARGET_HEAVY = 0.10
 MAX_HTML = 100 * 1024
 WORKERS = 2
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def production_env(db_env, port):
@@ -149,10 +144,7 @@ def start_gunicorn(env, port):
         "--log-level=warning",
         "--timeout=60",
     ]
-    full_env = {**os.environ, **env}
-    if not env.get("DATABASE_URL"):
-        full_env.pop("DATABASE_URL", None)
-    process = subprocess.Popen(command, env=full_env, cwd=BASE_DIR)
+    process = subprocess.Popen(command, env=child_env(env), cwd=BASE_DIR)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

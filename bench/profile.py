@@ -66,7 +66,7 @@ def main(argv=None):
         if args.reconnect:
             env["CONN_MAX_AGE"] = "0"
     else:
-        from bench.sweep import free_port
+        from bench.common import free_port
 
         port = free_port()
         env = {

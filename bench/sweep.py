@@ -23,7 +23,6 @@ import argparse
 import multiprocessing
 import os
 import secrets
-import socket
 import sys
 import time
 from datetime import timedelta
@@ -31,15 +30,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import database_env, median, percentile, save_result, setup_django
+from bench.common import (
+    database_env,
+    free_port,
+    median,
+    percentile,
+    save_result,
+    setup_django,
+)
 
 INDEX = "step_checkup_sweep_idx"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class SinkHandler:
