@@ -617,31 +617,44 @@ def queue_digests(now=None):
     planner's Monday morning has come; beat calls this hourly, and the week in the key
     makes every later call that week a no-op. Return the number of rows written."""
     now = now or timezone.now()
-    written = 0
     buddyships = (
         Buddyship.objects.active()
         .filter(digest=True, unsubscribed__isnull=True)
         .select_related("planner")
     )
+    rows = []
     for buddyship in buddyships:
         local = now.astimezone(buddyship.planner.zone)
         if local.weekday() != DIGEST_WEEKDAY or local.hour < DIGEST_HOUR:
             continue
         year, week, _ = local.isocalendar()
         since = local.date() - timedelta(days=7)
-        before = Notification.objects.filter(
-            kind=Notification.Kind.DIGEST, buddyship=buddyship, key=f"{year}-W{week:02d}"
-        ).exists()
-        if before:
-            continue
-        enqueue(
-            Notification.Kind.DIGEST,
-            buddyship,
-            f"{year}-W{week:02d}",
-            payload={"since": since.isoformat(), "today": local.date().isoformat()},
+        rows.append(
+            Notification(
+                kind=Notification.Kind.DIGEST,
+                buddyship=buddyship,
+                key=f"{year}-W{week:02d}",
+                payload={"since": since.isoformat(), "today": local.date().isoformat()},
+                created=now,
+                next_attempt=now,
+            )
         )
-        written += 1
-    return written
+    if not rows:
+        return 0
+    # One query for the digests already written this week, then one insert; the unique
+    # constraint still makes a concurrent second pass a no-op.
+    written_before = set(
+        Notification.objects.filter(
+            kind=Notification.Kind.DIGEST,
+            buddyship__in=[row.buddyship_id for row in rows],
+            key__in={row.key for row in rows},
+        ).values_list("buddyship_id", "key")
+    )
+    new = [row for row in rows if (row.buddyship_id, row.key) not in written_before]
+    Notification.objects.bulk_create(new, ignore_conflicts=True)
+    if new:
+        schedule_send()
+    return len(new)
 
 
 def digest_context(notification):

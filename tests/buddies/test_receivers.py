@@ -240,6 +240,18 @@ def test_digest_goes_once_a_week_on_monday_morning_in_the_planners_zone(digest_b
     assert outbox.queue_digests(now=MONDAY_0830 + dt.timedelta(days=7)) == 1
 
 
+def test_digests_are_queued_in_a_fixed_number_of_queries(
+    digest_buddy, owner, plan, django_assert_num_queries
+):
+    for number in range(5):
+        make_buddyship(owner, [plan], email=f"friend{number}@example.com", digest=True)
+    # The buddyships, the week's digests already written, one insert: not one per buddy.
+    with django_assert_num_queries(3):
+        assert outbox.queue_digests(now=MONDAY_0830) == 6
+    with django_assert_num_queries(2):
+        assert outbox.queue_digests(now=MONDAY_0830 + dt.timedelta(hours=1)) == 0
+
+
 def test_digest_lists_the_week_done_and_coming_up(digest_buddy):
     with time_machine.travel(MONDAY_0830, tick=False):
         outbox.queue_digests()
