@@ -108,6 +108,17 @@ def schedule_send():
     transaction.on_commit(dispatch)
 
 
+def invitation_key(buddyship):
+    """The key of an invitation email: its token, so inviting again is a new email and
+    the earlier one is no longer sent."""
+    return f"invite:{buddyship.invite_token_hash[:32]}"
+
+
+def link_key(link):
+    """The key of a private-link email: the link's code, so a rotated link is a new email."""
+    return f"link:{link.code}"
+
+
 def checkup_key(step, due_date=None):
     """The key of a step's check-up: its code and date, so a new date is a new check-up."""
     due_date = due_date or step.due_date
@@ -469,7 +480,7 @@ def why_not_wanted(notification):
         return f"The buddyship is {buddyship.status}."
     if kind == Notification.Kind.INVITATION and not (
         buddyship.invite_token_hash
-        and notification.key == f"invite:{buddyship.invite_token_hash[:32]}"
+        and notification.key == invitation_key(buddyship)
         and buddyship.invite_expires
         and buddyship.invite_expires > timezone.now()
     ):

@@ -86,15 +86,17 @@ def _send_invitation(buddyship):
     outbox.enqueue(
         Notification.Kind.INVITATION,
         buddyship,
-        f"invite:{buddyship.invite_token_hash[:32]}",
+        outbox.invitation_key(buddyship),
         payload=_invitation_payload(buddyship, token),
     )
 
 
 def _send_link(buddyship, token):
-    link = buddyship.live_link()
     outbox.enqueue(
-        Notification.Kind.LINK, buddyship, f"link:{link.code}", payload={"secret": token}
+        Notification.Kind.LINK,
+        buddyship,
+        outbox.link_key(buddyship.live_link()),
+        payload={"secret": token},
     )
 
 
@@ -111,10 +113,11 @@ def _render_list(request, form, status=200):
     shared = Prefetch("plans", to_attr="shared_plans")
     mine = Buddyship.objects.filter(planner=planner).prefetch_related(shared, live_links)
     live = list(mine.live().order_by("status", "name", "pk"))
+    # Ended rows show a name, an address and a date: none of the prefetches.
     ended = list(
-        mine.exclude(status__in=[Buddyship.Status.INVITED, Buddyship.Status.ACTIVE]).order_by(
-            "-ended", "-pk"
-        )[:ENDED_SHOWN]
+        Buddyship.objects.filter(planner=planner)
+        .exclude(status__in=[Buddyship.Status.INVITED, Buddyship.Status.ACTIVE])
+        .order_by("-ended", "-pk")[:ENDED_SHOWN]
     )
     supporting = list(
         Buddyship.objects.active()
