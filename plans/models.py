@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from plans import signals
+from plans.wallchart import step_state
 
 # A step's buddy check-up becomes due at this local time on the morning after its
 # completion date: the planner had the whole day, and the buddy hears about it at a
@@ -268,11 +269,7 @@ class Step(models.Model):
 
     def state(self, today):
         """One word for lists and charts: done, dropped, overdue, upcoming or undated."""
-        if self.status != Step.Status.OPEN:
-            return self.status
-        if self.due_date is None:
-            return "undated"
-        return "overdue" if self.due_date < today else "upcoming"
+        return step_state(self, today)
 
     def enjoy_reward(self, now=None):
         """Record that the reward for a done step was enjoyed (once)."""
@@ -281,11 +278,6 @@ class Step(models.Model):
         self.reward_enjoyed = now or timezone.now()
         self.save(update_fields=["reward_enjoyed"])
         return True
-
-    def is_overdue(self, today):
-        return (
-            self.status == Step.Status.OPEN and self.due_date is not None and self.due_date < today
-        )
 
     def mark_done(self, now=None):
         """Check the step off; return True if it changed (False if it was already done)."""

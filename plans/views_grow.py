@@ -107,7 +107,7 @@ def _sheet_context(request, session, **extra):
     today = request.user.local_today()
     committed = [o for o in options if o.step_id is not None]
     for option in committed:
-        option.step_overdue = option.step.is_overdue(today)
+        option.step_overdue = option.step.state(today) == "overdue"
 
     option_forms = extra.pop("option_forms", {})
     groups = []
