@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 
 from journals.models import JournalEntry
 from tests.factories import StepFactory
@@ -30,3 +31,13 @@ def done_step(plan):
 
 def utc(*args):
     return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+# The moment the journal tests are set at, unless a test travels elsewhere.
+NOW = utc(2026, 11, 24, 12)
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield

@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-import time_machine
 
 from journals import days as journal
 from journals.models import JournalEntry
@@ -14,12 +13,6 @@ from tests.journals.conftest import utc
 D = dt.date
 
 pytestmark = pytest.mark.usefixtures("frozen")
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(utc(2026, 11, 24, 12), tick=False):
-        yield
 
 
 def test_days_with_only_steps_done_appear_without_an_entry(owner, make_entry, done_step):

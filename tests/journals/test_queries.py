@@ -4,14 +4,12 @@ as with three years of daily entries and 2,000 steps done."""
 import datetime as dt
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from journals.models import JournalEntry
 from plans.models import Step
-from tests.journals.conftest import utc
+from tests.journals.conftest import NOW
 
-NOW = utc(2026, 11, 24, 12)
 TODAY = dt.date(2026, 11, 24)
 
 # Two for the session and the user, then the page's own: today reads a page of entries,
@@ -35,12 +33,6 @@ PARAMS = {
     "journals-export-markdown": [{}],
     "journals-export-csv": [{}],
 }
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def fill(owner, plan, days, steps):

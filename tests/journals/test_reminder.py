@@ -18,12 +18,6 @@ def render_for(user):
     return engines["django"].from_string(TEMPLATE).render({}, request)
 
 
-@pytest.fixture
-def frozen():
-    with time_machine.travel(utc(2026, 11, 24, 12), tick=False):
-        yield
-
-
 @pytest.mark.usefixtures("frozen")
 def test_the_reminder_shows_when_today_has_no_entry(owner, make_entry, django_assert_num_queries):
     make_entry(dt.date(2026, 11, 23))

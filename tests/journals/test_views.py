@@ -13,16 +13,9 @@ from tests.journals.conftest import utc
 
 D = dt.date
 # 12:00 UTC on 24 November 2026: the same date in Europe/London, the owner's zone.
-NOW = utc(2026, 11, 24, 12)
 TODAY = D(2026, 11, 24)
 
 pytestmark = pytest.mark.usefixtures("frozen")
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture
