@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 
 from careerplan.models import Heartbeat
+from tests.processes import wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -79,16 +79,6 @@ def stack(tmp_path):
             proc.kill()
     for log in logs:
         log.close()
-
-
-def wait_for(predicate, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.5)
-    return None
 
 
 def fetch(path):

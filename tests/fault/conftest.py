@@ -9,12 +9,12 @@ REDIS_URL (or a redis-server of the test's own), and the sink as their mail serv
 import contextlib
 import datetime as dt
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
-import time
 from email import message_from_bytes
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from django.utils import timezone
 from accounts.models import User
 from buddies.models import Buddyship, Notification
 from plans.models import Plan, Step
+from tests.processes import wait_for
 
 ROOT = Path(settings.BASE_DIR)
 BIN = Path(sys.executable).parent
@@ -42,17 +43,6 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def wait_for(predicate, timeout, interval=0.25):
-    """Return the first truthy result of predicate(), or None after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(interval)
-    return None
 
 
 class Sink:
@@ -140,19 +130,12 @@ def _ping(client):
 
 @pytest.fixture
 def own_redis(tmp_path):
-    if not _which("redis-server"):
+    if not shutil.which("redis-server"):
         pytest.fail("the fault leg needs redis-server on PATH")
     server = RedisServer(tmp_path)
     server.start()
     yield server
     server.stop()
-
-
-def _which(name):
-    return any(
-        os.access(Path(directory) / name, os.X_OK)
-        for directory in os.environ.get("PATH", "").split(os.pathsep)
-    )
 
 
 class Stack:
