@@ -163,7 +163,7 @@ class Buddyship(models.Model):
     def _end(self, status, now):
         changed = Buddyship.objects.live().filter(pk=self.pk).update(status=status, ended=now)
         # Links die with the buddyship, at once, even if the status changed elsewhere.
-        self.links.filter(revoked__isnull=True).update(revoked=now)
+        self.revoke_links(now)
         if changed:
             self.status, self.ended = status, now
         return bool(changed)
@@ -185,12 +185,13 @@ class Buddyship(models.Model):
     def new_link(self, now=None):
         """Revoke any live private link and make a new one; return its raw token."""
         now = now or timezone.now()
-        self.links.filter(revoked__isnull=True).update(revoked=now)
+        self.revoke_links(now)
         token, digest = new_token()
         ShareLink.objects.create(buddyship=self, token_hash=digest, created=now)
         return token
 
     def revoke_links(self, now=None):
+        """Revoke every live private link at once; return how many there were."""
         return self.links.filter(revoked__isnull=True).update(revoked=now or timezone.now())
 
 
