@@ -104,15 +104,13 @@ class Plan(models.Model):
 
     def add_step(self, title, due_date=None, *, source="direct", parent=None, **fields):
         """Create a step at the end of its siblings; a dated one is a commitment."""
-        siblings = self.steps.filter(parent=parent)
-        last = siblings.aggregate(models.Max("position"))["position__max"]
         step = Step(
             plan=self,
             title=title,
             due_date=due_date,
             source=source,
             parent=parent,
-            position=0 if last is None else last + 1,
+            position=_next_position(self.steps.filter(parent=parent)),
             **fields,
         )
         step.save()
