@@ -43,12 +43,13 @@ def today(request):
     context["days"] = [d for d in days if d.date != today]
     context |= {
         "day": day,
-        "streaks": JournalEntry.objects.for_owner(user).streaks(today),
         "form": None if day.entry else EntryForm(owner=user),
         "prompt": PROMPT,
     }
     if request.htmx:
         return render(request, "journals/today.html#today-card", context)
+    # Only the full page shows the streaks: the today card does not need that query.
+    context["streaks"] = JournalEntry.objects.for_owner(user).streaks(today)
     return render(request, "journals/today.html", context)
 
 
