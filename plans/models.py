@@ -1,5 +1,6 @@
 import uuid
 from datetime import UTC, datetime, time, timedelta
+from functools import cached_property
 
 from django.conf import settings
 from django.db import models, transaction
@@ -412,6 +413,12 @@ class GrowSession(models.Model):
 
     def __str__(self):
         return f"GROW #{self.number} for {self.plan}"
+
+    @cached_property
+    def latest_number(self):
+        """The number of the plan's latest run-through, the only one that can change
+        (one query, then kept for this instance: a request asks twice)."""
+        return self.plan.grow_sessions.aggregate(latest=models.Max("number"))["latest"]
 
     @classmethod
     def start_next(cls, plan):

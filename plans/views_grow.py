@@ -98,7 +98,7 @@ def grow_start(request, code):
 def _sheet_context(request, session, **extra):
     """Everything the sheet shows, in three queries whatever the size of the lists."""
     plan = session.plan
-    latest = plan.grow_sessions.order_by("-number").values_list("number", flat=True).first()
+    latest = session.latest_number
     obstacles = list(session.obstacles.order_by("position", "pk"))
     options = list(session.options.select_related("step").order_by("position", "pk"))
     by_pk = {o.pk: o for o in obstacles}
@@ -183,7 +183,7 @@ def _done(request, session, fragment, anchor, **extra):
 
 def _refuse_if_old(request, session, fragment):
     """Earlier run-throughs are a record: refuse changes to them with 409 and say why."""
-    latest = session.plan.grow_sessions.order_by("-number").values_list("number", flat=True)[0]
+    latest = session.latest_number
     if session.number == latest:
         return None
     return _render_sheet(
