@@ -145,9 +145,7 @@ class RescheduleForm(forms.Form):
 
     def clean_due_date(self):
         value = self.cleaned_data["due_date"]
-        validate_not_past(value, self.user)
-        if value == self.step.due_date:
-            raise forms.ValidationError("That is the date it already has: choose another.")
+        self.step.validate_new_date(value, self.user.local_today())
         return value
 
 

@@ -3,13 +3,14 @@ from datetime import UTC, datetime, time, timedelta
 from functools import cached_property
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from plans import signals
-from plans.wallchart import step_state
 
 # A step's buddy check-up becomes due at this local time on the morning after its
 # completion date: the planner had the whole day, and the buddy hears about it at a
@@ -32,14 +33,71 @@ def checkup_instant(due_date, zone, at=CHECKUP_LOCAL_TIME):
     return local.astimezone(UTC)
 
 
+# "This week" is today and the six days after it, in the planner's zone.
+WEEK = timedelta(days=6)
+
+
+class State:
+    """What a step is on the planner's local day: the one vocabulary of every list,
+    chart, email and page (see step_state)."""
+
+    DONE = "done"
+    DROPPED = "dropped"
+    OVERDUE = "overdue"  # open, and its completion date is before today
+    DUE = "due"  # open, due today or in the six days after it
+    UPCOMING = "upcoming"  # open, due later than this week
+    UNDATED = "undated"  # open, with no date yet: still to break down (or broken down)
+
+
+STATE_LABELS = {
+    State.DONE: "Done",
+    State.DROPPED: "Dropped",
+    State.OVERDUE: "Overdue",
+    State.DUE: "Due this week",
+    State.UPCOMING: "Upcoming",
+    State.UNDATED: "To break down",
+}
+
+
+def step_state(step, today):
+    """Return the state of a step on the planner's local `today`.
+
+    The one home of the rule: `step` is a Step or any row with `status` and `due_date`.
+    A step due today is not overdue; it becomes overdue on the day after its date.
+    """
+    if step.status == "done":
+        return State.DONE
+    if step.status == "dropped":
+        return State.DROPPED
+    if step.due_date is None:
+        return State.UNDATED
+    if step.due_date < today:
+        return State.OVERDUE
+    if step.due_date <= today + WEEK:
+        return State.DUE
+    return State.UPCOMING
+
+
+def counts_towards_progress(step):
+    """True for a step progress counts (the Python twin of counted_steps)."""
+    return step.status != "dropped" and (step.due_date is not None or step.status == "done")
+
+
 def counted_steps(prefix=""):
     """The steps progress counts, as a filter: not dropped, and dated or done (a tree
-    step checked off before it had a date counts too). plans.charts.is_action_step and
-    the wall chart's total say the same in Python. `prefix` is "steps__" from a plan."""
+    step checked off before it had a date counts too). `counts_towards_progress` says the
+    same of one row in Python. `prefix` is "steps__" from a plan."""
     status, dated = f"{prefix}status", f"{prefix}due_date__isnull"
     return ~Q(**{status: Step.Status.DROPPED}) & (
         Q(**{dated: False}) | Q(**{status: Step.Status.DONE})
     )
+
+
+def to_break_down():
+    """The steps still to break down, as a filter: open, undated, and nothing under them
+    yet (one already broken down is represented by the steps under it)."""
+    children = Step.objects.filter(parent=OuterRef("pk"))
+    return Q(status=Step.Status.OPEN, due_date__isnull=True) & ~Exists(children)
 
 
 class PlanQuerySet(models.QuerySet):
@@ -126,26 +184,26 @@ class StepQuerySet(models.QuerySet):
         return self.filter(plan__owner=user, plan__status=Plan.Status.ACTIVE)
 
     def progress(self, today):
-        """Count action steps by state, in one query: total (counted_steps), done, overdue,
-        upcoming, and the undated ones still to break down."""
-        open_dated = Q(status=Step.Status.OPEN, due_date__isnull=False)
+        """Count steps by state, in one query: total (counted_steps), done, overdue, due
+        this week, upcoming (due this week or later), dropped, and those still to break
+        down (to_break_down). Every page that shows these numbers reads them here."""
         counts = self.aggregate(
             total=models.Count("pk", filter=counted_steps()),
             done=models.Count("pk", filter=Q(status=Step.Status.DONE)),
-            overdue=models.Count("pk", filter=open_dated & Q(due_date__lt=today)),
-            upcoming=models.Count("pk", filter=open_dated & Q(due_date__gte=today)),
-            undated=models.Count("pk", filter=Q(status=Step.Status.OPEN, due_date__isnull=True)),
+            overdue=models.Count("pk", filter=overdue_filter(today)),
+            this_week=models.Count("pk", filter=due_this_week_filter(today)),
+            upcoming=models.Count("pk", filter=upcoming_filter(today)),
+            dropped=models.Count("pk", filter=Q(status=Step.Status.DROPPED)),
+            undated=models.Count("pk", filter=to_break_down()),
         )
         counts["percent"] = round(100 * counts["done"] / counts["total"]) if counts["total"] else 0
         return counts
 
     def due_counts(self, today):
-        """Count open dated steps overdue and due this week, in one query."""
+        """Count open steps overdue and due this week, in one query."""
         return self.aggregate(
-            overdue=models.Count("pk", filter=Q(due_date__lt=today)),
-            this_week=models.Count(
-                "pk", filter=Q(due_date__gte=today, due_date__lte=today + Step.WEEK)
-            ),
+            overdue=models.Count("pk", filter=overdue_filter(today)),
+            this_week=models.Count("pk", filter=due_this_week_filter(today)),
         )
 
     def open(self):
@@ -157,6 +215,26 @@ class StepQuerySet(models.QuerySet):
     def dated(self):
         """Action steps: those with a completion date (undated ones still need breaking down)."""
         return self.filter(due_date__isnull=False)
+
+    def counted(self):
+        """The steps progress counts (counted_steps)."""
+        return self.filter(counted_steps())
+
+    def to_break_down(self):
+        """Open, undated steps with nothing under them yet."""
+        return self.filter(to_break_down())
+
+    def overdue(self, today):
+        """Open steps whose completion date is before the planner's `today`."""
+        return self.filter(overdue_filter(today))
+
+    def due_this_week(self, today):
+        """Open steps due today or in the six days after it."""
+        return self.filter(due_this_week_filter(today))
+
+    def upcoming(self, today):
+        """Open steps due today or later (this week's included)."""
+        return self.filter(upcoming_filter(today))
 
     def checkup_due(self, now):
         """Return open steps whose check-up instant has passed and that no sweep has claimed.
@@ -180,6 +258,18 @@ class StepQuerySet(models.QuerySet):
         return len(steps)
 
 
+def overdue_filter(today):
+    return Q(status=Step.Status.OPEN, due_date__lt=today)
+
+
+def due_this_week_filter(today):
+    return Q(status=Step.Status.OPEN, due_date__gte=today, due_date__lte=today + WEEK)
+
+
+def upcoming_filter(today):
+    return Q(status=Step.Status.OPEN, due_date__gte=today)
+
+
 class Step(models.Model):
     """A small step towards a plan's goal, with a completion date and an optional reward.
 
@@ -188,9 +278,8 @@ class Step(models.Model):
     down ("What would I have to have done first?").
     """
 
-    # "This week" is today and the six days after it; a first step is dated three days out,
-    # inside the five days a first step should take.
-    WEEK = timedelta(days=6)
+    # A first step is dated three days out, inside the five days a first step should take.
+    WEEK = WEEK
     FIRST_STEP_DAYS = timedelta(days=3)
 
     class Status(models.TextChoices):
@@ -267,8 +356,28 @@ class Step(models.Model):
         return checkup_instant(self.due_date, self.plan.owner.zone)
 
     def state(self, today):
-        """One word for lists and charts: done, dropped, overdue, upcoming or undated."""
+        """The step's State on the planner's local `today` (step_state)."""
         return step_state(self, today)
+
+    def validate_new_date(self, value, today=None):
+        """Raise ValidationError if `value` cannot be this step's new completion date.
+
+        The one rule for moving a date, wherever the move comes from (the step page, a
+        check-up answer): not before today in the planner's zone, and not the date it
+        already has.
+        """
+        today = today or self.plan.owner.local_today()
+        if value < today:
+            raise ValidationError(
+                "Pick today or a later date: a completion date cannot be in the past "
+                "(today is %(today)s where you are).",
+                code="past_date",
+                params={"today": date_format(today, "j F Y")},
+            )
+        if value == self.due_date:
+            raise ValidationError(
+                "That is the date it already has: choose another.", code="same_date"
+            )
 
     def enjoy_reward(self, now=None):
         """Record that the reward for a done step was enjoyed (once)."""
