@@ -46,8 +46,18 @@ class ProfileForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.saved_tz = self.instance.tz
         # The saved zone is a choice the person made: the browser must not override it.
         self.fields["tz"].widget.attrs["data-keep-zone"] = "true"
+
+    def save(self, commit=True):
+        # The zone goes through change_zone, which tells the other apps; the rest is a
+        # plain save of the fields on the form.
+        user = self.instance
+        tz, user.tz = user.tz, self.saved_tz
+        user.save(update_fields=["display_name"])
+        user.change_zone(tz)
+        return user
 
     class Meta:
         model = User

@@ -4,8 +4,10 @@ from functools import cache, cached_property
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
+
+from accounts import signals
 
 
 def validate_tz(value):
@@ -88,6 +90,22 @@ class User(AbstractUser):
 
     def local_now(self):
         return timezone.now().astimezone(self.zone)
+
+    @transaction.atomic
+    def change_zone(self, tz):
+        """Move the person to the IANA zone `tz`; return True if it changed.
+
+        Their completion dates stay the same local dates, so whatever hangs on an instant
+        (a check-up at 09:00 local) is recomputed by the apps that listen to zone_changed,
+        in this transaction.
+        """
+        if tz == self.tz:
+            return False
+        self.tz = tz
+        self.__dict__.pop("zone", None)
+        self.save(update_fields=["tz"])
+        signals.zone_changed.send(sender=User, user=self)
+        return True
 
     def local_today(self):
         """Return today's date where this person is (their day, not the server's)."""

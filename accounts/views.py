@@ -14,11 +14,6 @@ def profile(request):
         form = ProfileForm(request.POST, instance=user)
         if form.is_valid():
             form.save()
-            if "tz" in form.changed_data:
-                user.__dict__.pop("zone", None)
-                from plans.models import Step
-
-                Step.objects.filter(plan__owner=user).recompute_checkups()
             messages.success(request, "Your profile is saved.")
             return redirect("accounts-profile")
         return render(request, "accounts/profile.html", {"form": form}, status=422)

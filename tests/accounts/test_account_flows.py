@@ -197,3 +197,34 @@ def test_sign_up_with_a_malformed_email_is_refused_with_422_and_keeps_what_was_t
     assert 'value="nadia-at-example"' in body
     assert 'value="Nadia Newcomer"' in body
     assert not User.objects.filter(display_name="Nadia Newcomer").exists()
+
+
+def test_profile_zone_change_moves_each_open_step_checkup_to_the_new_zone(owner_client, owner):
+    """accounts announces the change (zone_changed) and plans recomputes its instants."""
+    import datetime
+
+    from tests.factories import PlanFactory, StepFactory
+
+    step = StepFactory(plan=PlanFactory(owner=owner), due_date=datetime.date(2030, 6, 10))
+    assert step.checkup_due == datetime.datetime(2030, 6, 11, 8, 0, tzinfo=datetime.UTC)
+
+    response = owner_client.post(
+        "/accounts/profile/", {"display_name": owner.display_name, "tz": "America/Santiago"}
+    )
+
+    assert response.status_code == 302
+    step.refresh_from_db()
+    owner.refresh_from_db()
+    assert owner.tz == "America/Santiago"
+    # 09:00 in Santiago (UTC-4 in June) the morning after the date.
+    assert step.checkup_due == datetime.datetime(2030, 6, 11, 13, 0, tzinfo=datetime.UTC)
+
+
+def test_accounts_imports_no_app_above_it():
+    """accounts sits at the bottom: plans, buddies and journals depend on it, never back."""
+    import pathlib
+
+    source = "\n".join(p.read_text() for p in pathlib.Path("accounts").rglob("*.py"))
+    for app in ("plans", "buddies", "journals"):
+        assert f"from {app}" not in source, app
+        assert f"import {app}" not in source, app
