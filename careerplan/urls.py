@@ -1,9 +1,14 @@
 import os
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from careerplan import views
+
+# The admin has no sign-in of its own: it sends people to the site's, so the same
+# throttling, lockout and two-factor step guard both doors.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),
