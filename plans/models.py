@@ -647,3 +647,7 @@ class Option(models.Model):
                 raise Option.AlreadyCommitted
         self.step = step
         return step
+
+
+# Models of the feature packages, so Django finds them with the app's own.
+from plans.calendar.models import CalendarFeed  # noqa: E402, F401

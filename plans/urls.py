@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("plans.urls_grow")),
     path("", include("plans.urls_tree")),
     path("", include("plans.urls_wallchart")),
+    path("", include("plans.calendar.urls")),
 ]
