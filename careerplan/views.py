@@ -1,10 +1,14 @@
+import hashlib
+
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template import loader
-from django.views.decorators.http import require_GET
+from django.templatetags.static import static
+from django.views.decorators.http import require_GET, require_safe
 
 from careerplan.models import Heartbeat
 
@@ -12,6 +16,50 @@ from careerplan.models import Heartbeat
 @require_GET
 def home(request):
     return render(request, "home.html")
+
+
+# What the service worker keeps for offline use from the start: the shell every page
+# needs. Other static files are kept as pages load them.
+SHELL = [
+    "vendor/bootstrap/bootstrap.min.css",
+    "vendor/bootstrap/bootstrap.bundle.min.js",
+    "css/app.css",
+    "js/app.js",
+    "django_htmx/htmx-2.min.js",
+    "favicon.svg",
+    "icons/icon-192.png",
+]
+
+
+@require_safe
+def service_worker(request):
+    """The service worker, at the root so that it may serve every page of the site."""
+    shell = [static(path) for path in SHELL]
+    # A new version whenever a shell file changes (its fingerprinted URL changes with it),
+    # so the browser installs the new worker and drops the old shell.
+    version = hashlib.sha256("\n".join(["1", *shell]).encode()).hexdigest()[:12]
+    response = render(
+        request,
+        "sw.js",
+        {"shell": shell, "version": version},
+        content_type="text/javascript; charset=utf-8",
+    )
+    # Browsers check for a new worker on each visit; the file itself must not be cached.
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_safe
+def manifest(request):
+    """The web app manifest, so the app can be installed on a phone's home screen."""
+    return render(request, "manifest.webmanifest", content_type="application/manifest+json")
+
+
+@require_safe
+def offline(request):
+    """The page the service worker shows for a page it has not kept. It is kept in every
+    visitor's cache, so it is drawn as for a visitor who is not signed in."""
+    return render(request, "offline.html", {"user": AnonymousUser()})
 
 
 @require_GET

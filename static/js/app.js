@@ -38,6 +38,14 @@
   document.addEventListener("DOMContentLoaded", function () {
     preselectBrowserZone(document);
   });
+
+  // The service worker keeps the pages last seen for use without a connection.
+  var worker = document.documentElement.dataset.serviceWorker;
+  if (worker && "serviceWorker" in navigator) {
+    window.addEventListener("load", function () {
+      navigator.serviceWorker.register(worker).catch(function () {});
+    });
+  }
   document.addEventListener("htmx:afterSettle", function (event) {
     preselectBrowserZone(event.target);
   });

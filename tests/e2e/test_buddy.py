@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def log_in(page, email):
     page.locator("#id_login").fill(email)
     page.locator("#id_password").fill("correct horse battery")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
 
 
 def link_after(label, body):
@@ -160,7 +160,7 @@ def test_invited_person_signs_up_with_the_address_and_accepts(page, live_server,
     page.goto("/accounts/login/")
     page.locator("#id_login").fill("nadia@example.com")
     page.locator("#id_password").fill("a long and unusual passphrase")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
 
     # The invitation waits on the buddies page: no need to find the email again.
     page.goto("/buddies/")

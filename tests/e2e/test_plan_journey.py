@@ -18,7 +18,7 @@ def log_in(page, user):
     page.goto("/accounts/login/")
     page.locator("#id_login").fill(user.email)
     page.locator("#id_password").fill("correct horse battery")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
 
 
 def test_newcomer_plans_a_goal_down_to_a_first_step_and_prints_the_wall_chart(

@@ -30,7 +30,7 @@ def test_newcomer_signs_up_verifies_logs_in_and_sets_time_zone(page, live_server
     page.goto("/accounts/login/")
     page.locator("#id_login").fill("nadia@example.com")
     page.locator("#id_password").fill("a long and unusual passphrase")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hello, Nadia Newcomer")
 
     page.get_by_role("link", name="Nadia Newcomer").click()

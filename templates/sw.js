@@ -1,0 +1,114 @@
+{% load static %}// careerplan's service worker: the pages you last saw, when there is no connection.
+//
+// Every request goes to the network first, so nothing is ever staler than it must be.
+// When the network fails, the app's shell (styles, scripts, icons) comes from the cache,
+// the dashboard and plan pages from the copy kept the last time they were seen, with a
+// banner saying when, and any other page from the offline page. Signing in or out clears
+// the kept pages: they are one person's, and a phone may be shared.
+"use strict";
+
+const VERSION = "{{ version }}";
+const SHELL = "shell-" + VERSION;
+const PAGES = "pages";
+const OFFLINE_URL = "{% url 'offline' %}";
+const STATIC_PREFIX = "{% get_static_prefix %}";
+const SHELL_FILES = [
+  OFFLINE_URL,{% for url in shell %}
+  "{{ url }}",{% endfor %}
+];
+// The pages kept for offline use: the dashboard, the plan list, and each plan's page,
+// wall chart and steps.
+const KEPT = [
+  /^\/dashboard\/$/,
+  /^\/plans\/$/,
+  /^\/plans\/[0-9a-f-]{36}\/(wall-chart\/)?$/,
+  /^\/steps\/[0-9a-f-]{36}\/$/,
+];
+const SESSION_CHANGES = ["{% url 'account_login' %}", "{% url 'account_logout' %}"];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches.open(SHELL).then((cache) => cache.addAll(SHELL_FILES)).then(() => self.skipWaiting())
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((keys) =>
+        Promise.all(
+          keys.filter((key) => key.startsWith("shell-") && key !== SHELL).map((key) => caches.delete(key))
+        )
+      )
+      .then(() => self.clients.claim())
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.method === "POST" && SESSION_CHANGES.includes(url.pathname)) {
+    event.waitUntil(caches.delete(PAGES));
+    return;
+  }
+  // htmx requests and form posts always need the server.
+  if (request.method !== "GET" || request.headers.has("HX-Request")) return;
+  if (request.mode === "navigate") {
+    event.respondWith(page(request, url));
+  } else if (url.pathname.startsWith(STATIC_PREFIX)) {
+    event.respondWith(networkFirst(request));
+  }
+});
+
+async function networkFirst(request) {
+  try {
+    return await fetch(request);
+  } catch (error) {
+    const cached = await caches.match(request);
+    if (cached) return cached;
+    throw error;
+  }
+}
+
+function isKept(url) {
+  return !url.search && KEPT.some((pattern) => pattern.test(url.pathname));
+}
+
+async function page(request, url) {
+  try {
+    const response = await fetch(request);
+    if (isKept(url) && response.ok && !response.redirected && response.type === "basic") {
+      const cacheControl = response.headers.get("Cache-Control") || "";
+      if (!cacheControl.includes("no-store")) await keep(url, response.clone());
+    }
+    return response;
+  } catch (error) {
+    const cached = isKept(url) ? await (await caches.open(PAGES)).match(url.pathname) : null;
+    if (cached) return withBanner(cached);
+    return (await caches.match(OFFLINE_URL)) || Response.error();
+  }
+}
+
+async function keep(url, response) {
+  const headers = new Headers(response.headers);
+  headers.set("X-Kept-At", new Date().toISOString());
+  const body = await response.text();
+  const cache = await caches.open(PAGES);
+  await cache.put(url.pathname, new Response(body, { status: 200, headers: headers }));
+}
+
+// Show the page's offline banner with the time it was kept (the base template carries
+// the banner hidden, so no script is needed on the page).
+async function withBanner(cached) {
+  const keptAt = cached.headers.get("X-Kept-At") || new Date().toISOString();
+  const time = new Date(keptAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const day = new Date(keptAt).toLocaleDateString([], { weekday: "long", day: "numeric", month: "long" });
+  const sameDay = new Date(keptAt).toDateString() === new Date().toDateString();
+  const when = sameDay ? time : time + " on " + day;
+  const html = (await cached.text())
+    .replace("data-offline-banner hidden", "data-offline-banner")
+    .replace("<span data-offline-time></span>", '<time datetime="' + keptAt + '">' + when + "</time>");
+  return new Response(html, { status: 200, headers: cached.headers });
+}

@@ -1,0 +1,76 @@
+"""The app on a phone with no connection: the service worker opens the dashboard and plan
+page the person last saw, says so, and offers the offline page for anything else."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import ARTIFACTS
+from tests.factories import PlanFactory, StepFactory, UserFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def shoot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_dashboard_and_plan_open_offline_with_a_banner(browser, live_server):
+    user = UserFactory(display_name="Omar Offline", email="omar@example.com")
+    plan = PlanFactory(owner=user, goal="I will be running a bike repair shop")
+    StepFactory(plan=plan, title="Ask the shop on Mill Lane about weekend work")
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        locale="en-GB",
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        page.goto("/accounts/login/")
+        page.locator("#id_login").fill(user.email)
+        page.locator("#id_password").fill("correct horse battery")
+        page.get_by_role("button", name="Sign In", exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Hello, Omar Offline")
+        # Wait for the worker to take control, then see the pages once through it.
+        page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller")
+        page.goto("/dashboard/")
+        page.goto(f"/plans/{plan.code}/")
+        expect(page.locator("[data-offline-banner]")).to_be_hidden()
+
+        context.set_offline(True)
+
+        page.goto("/dashboard/")
+        banner = page.locator("[data-offline-banner]")
+        expect(banner).to_be_visible()
+        expect(banner).to_have_text(
+            re.compile(r"You are offline: showing what you saw at \d\d:\d\d\.")
+        )
+        expect(
+            page.get_by_text("Ask the shop on Mill Lane about weekend work").first
+        ).to_be_visible()
+        shoot(page, "offline-1-dashboard")
+
+        page.goto(f"/plans/{plan.code}/")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("bike repair shop")
+        expect(page.locator("[data-offline-banner]")).to_be_visible()
+
+        page.goto("/journal/")
+        expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+        shoot(page, "offline-2-fallback")
+
+        # Signing out clears the kept pages: the next person on this phone sees nothing.
+        context.set_offline(False)
+        page.goto("/dashboard/")
+        page.get_by_role("button", name="Show or hide navigation").click()
+        page.get_by_role("button", name="Log out").click()
+        page.wait_for_url(re.compile(r"/$"))
+        context.set_offline(True)
+        page.goto("/dashboard/")
+        expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+        expect(page.get_by_text("Omar Offline")).to_have_count(0)
+    finally:
+        context.close()
