@@ -18,6 +18,18 @@ VENV_BIN = Path(sys.executable).parent
 GRACE_SECONDS = 10
 
 
+def site_url(host, port, environ):
+    """The address links in emails use: SITE_URL if set, else the one this run serves."""
+    if environ.get("SITE_URL"):
+        return environ["SITE_URL"]
+    # A server bound to every interface is still reached as localhost from this machine.
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -26,6 +38,9 @@ def main():
 
     var = ROOT / "var"
     var.mkdir(exist_ok=True)
+    # Links in emails point at the address this run serves, unless SITE_URL says where
+    # the public address is; CSRF_TRUSTED_ORIGINS follows SITE_URL in the settings.
+    env = {**os.environ, "SITE_URL": site_url(args.host, args.port, os.environ)}
     commands = {
         "web": [sys.executable, "manage.py", "runserver", f"{args.host}:{args.port}"],
         "worker": [
@@ -49,7 +64,7 @@ def main():
     }
     children = {}
     for name, command in commands.items():
-        children[name] = subprocess.Popen(command, cwd=ROOT, start_new_session=True)
+        children[name] = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
     stopping = False
 
@@ -62,6 +77,7 @@ def main():
 
     print(
         f"\ncareerplan is running at http://{args.host}:{args.port}/\n"
+        f"  links in emails point at {env['SITE_URL']}/\n"
         f"  web, Celery worker and Celery beat started; emails are written to {var / 'mail'}/\n"
         "  press Ctrl-C to stop all three.\n",
         flush=True,
