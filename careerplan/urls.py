@@ -28,6 +28,7 @@ urlpatterns = [
 if os.environ.get("BENCH_BARE_VIEW") == "1":
     urlpatterns.append(path("bench/", include("bench.urls")))
 
+handler400 = "careerplan.views.bad_request"
 handler403 = "careerplan.views.permission_denied"
 handler404 = "careerplan.views.page_not_found"
 handler500 = "careerplan.views.server_error"

@@ -92,6 +92,10 @@ def status(request):
     return render(request, "status.html", context)
 
 
+def bad_request(request, exception=None):
+    return render(request, "400.html", status=400)
+
+
 def permission_denied(request, exception=None):
     return render(request, "403.html", status=403)
 

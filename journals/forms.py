@@ -5,16 +5,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 
+from careerplan.dates import DateField
 from journals.models import PROMPT, TEXT_MAX_LENGTH, JournalEntry
 
 TOO_LONG = (
     "Keep an entry under %(max)s characters (this one has %(length)s). "
     "Everything you typed is still here: shorten it a little and save again."
 )
-
-
-# A date input's value must be ISO whatever the site's display format.
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def long_date(day):
@@ -66,9 +63,8 @@ def mood_field():
 class EntryForm(EntryTextMixin, forms.Form):
     """Write about a day: today by default, an earlier day if wanted, never a later one."""
 
-    date = forms.DateField(
+    date = DateField(
         label="Day",
-        widget=DATE_INPUT,
         help_text="Today, unless you are catching up on an earlier day.",
     )
     mood = mood_field()
@@ -140,8 +136,8 @@ class EntryEditForm(EntryTextMixin, forms.ModelForm):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="Words", max_length=200, required=False)
-    start = forms.DateField(label="From", required=False, widget=DATE_INPUT)
-    end = forms.DateField(label="To", required=False, widget=DATE_INPUT)
+    start = DateField(label="From", required=False)
+    end = DateField(label="To", required=False)
 
     def clean(self):
         cleaned = super().clean()

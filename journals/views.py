@@ -1,5 +1,3 @@
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -9,6 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from careerplan.dates import date_from_query
 from journals import days as journal
 from journals import exports
 from journals.access import get_entry_for_owner
@@ -18,21 +17,13 @@ from journals.models import PROMPT, JournalEntry, compute_streaks
 SEARCH_PAGE_SIZE = 20
 
 
-def parse_day(value):
-    """A date from a query string, or None when absent or not a real date."""
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 @login_required
 @require_GET
 def today(request):
     """The journal's home: today's entry or the prompt, the streaks, and recent days."""
     user = request.user
     today = user.local_today()
-    before = parse_day(request.GET.get("before"))
+    before = date_from_query(request.GET.get("before"))
     days, older = journal.journal_days(user, before=before)
     context = {"days": days, "older": older, "today": today}
     if request.htmx and before is not None:
@@ -84,7 +75,7 @@ def write(request):
         template = "journals/entry_form.html#entry-form" if request.htmx else None
         return render_form(request, form, day, status=422, template=template)
 
-    day_date = parse_day(request.GET.get("date")) or today
+    day_date = date_from_query(request.GET.get("date")) or today
     if day_date > today:
         raise Http404("That day has not come yet.")
     existing = JournalEntry.objects.for_owner(user).filter(date=day_date).first()

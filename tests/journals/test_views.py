@@ -269,8 +269,17 @@ def test_the_write_page_for_a_future_day_is_not_found(owner_client):
     assert response.status_code == 404
 
 
-def test_the_write_page_ignores_a_malformed_date(owner_client):
-    response = owner_client.get(reverse("journals-write"), {"date": "2026-13-45"})
+@pytest.mark.parametrize("value", ["2026-13-45", "0001-01-01", "9999-12-31", "yesterday"])
+@pytest.mark.parametrize("name", ["journals-write", "journals-today"])
+def test_a_date_in_the_query_that_cannot_be_shown_is_a_400_page(owner_client, name, value):
+    key = "date" if name == "journals-write" else "before"
+    response = owner_client.get(reverse(name), {key: value})
+    assert response.status_code == 400
+    assert "could not be read" in response.text
+
+
+def test_the_write_page_takes_no_date_as_today(owner_client):
+    response = owner_client.get(reverse("journals-write"))
     assert response.status_code == 200
     assert response.context["form"]["date"].value() == TODAY
 
