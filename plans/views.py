@@ -9,9 +9,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from plans.access import get_plan_for_owner
 from plans.example import load_example_plan
-from plans.forms import PlanForm, QuickStepForm, StepForm
+from plans.forms import PlanForm
 from plans.models import Plan, Step
 from plans.smart import smart_feedback
+from plans.steps.forms import QuickStepForm, StepForm
 
 # Lists on a page are bounded, so a page costs the same however big the plan: the counts
 # say how many more there are, and the wall chart shows everything. A dashboard is for

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from plans.example import FIRST_STEP, load_example_plan
 from plans.models import Step, StepEvent
-from plans.tree import (
+from plans.tree.tree import (
     MAX_CHILDREN,
     MAX_DEPTH,
     Tree,

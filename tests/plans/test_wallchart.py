@@ -11,9 +11,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from plans.charts import build_progress, build_progress_for_plan
-from plans.models import Step
-from plans.wallchart import (
+from plans.charts.burnup import build_progress, build_progress_for_plan
+from plans.charts.wallchart import (
     MAX_WEEK_COLUMNS,
     State,
     build_wallchart,
@@ -21,6 +20,7 @@ from plans.wallchart import (
     choose_scale,
     step_state,
 )
+from plans.models import Step
 from tests.factories import StepFactory
 
 LONDON = ZoneInfo("Europe/London")

@@ -22,10 +22,10 @@ from plans.access import (
     get_option_for_owner,
     get_plan_for_owner,
 )
-from plans.forms_grow import (
+from plans.grow.forms import (
     OPTION_PROMPTS,
-    CommitForm,
     GoalForm,
+    GrowCommitForm,
     ObstacleForm,
     OptionForm,
     RealityForm,
@@ -139,7 +139,7 @@ def _sheet_context(request, session, **extra):
         "goal_form": GoalForm(instance=session),
         "reality_form": RealityForm(instance=session),
         "obstacle_form": ObstacleForm(prefix="obstacle"),
-        "commit_form": CommitForm(
+        "commit_form": GrowCommitForm(
             options=options, user=request.user, initial={"option": request.GET.get("commit")}
         ),
     }
@@ -401,7 +401,7 @@ def grow_commit(request, code):
     if refused := _refuse_if_old(request, session, "work"):
         return refused
     options = list(session.options.select_related("step").order_by("position", "pk"))
-    form = CommitForm(request.POST, options=options, user=request.user)
+    form = GrowCommitForm(request.POST, options=options, user=request.user)
     if form.is_valid():
         option = form.cleaned_data["option"]
         try:

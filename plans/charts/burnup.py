@@ -15,7 +15,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from plans.wallchart import local_date
+from plans.charts.wallchart import local_date
 
 WIDTH, HEIGHT = 640, 260
 # Room for the y labels on the left and the date labels underneath.

@@ -9,9 +9,9 @@ from django.utils.formats import date_format
 from django.utils.text import Truncator
 
 from plans.forms import DateInput
-from plans.forms import StepEditForm as StepDetailsForm
 from plans.models import Step
-from plans.tree import MAX_CHILDREN, describe, latest_commit_date, order_after_lifting
+from plans.steps.forms import StepEditForm
+from plans.tree.tree import MAX_CHILDREN, describe, latest_commit_date, order_after_lifting
 from plans.validators import validate_not_past
 
 TITLE_MAX = Step._meta.get_field("title").max_length
@@ -19,7 +19,7 @@ NOTES_MAX = Step._meta.get_field("notes").max_length
 GOAL = "goal"
 
 
-class CommitForm(forms.Form):
+class TreeDateForm(forms.Form):
     """Answer “Yes, within a week”: give a step a completion date within seven days.
 
     Asked of the goal itself, the answer becomes one action step directly under it, so
@@ -153,10 +153,10 @@ class AnswersForm(forms.Form):
         ]
 
 
-class StepEditForm(StepDetailsForm):
+class TreeStepEditForm(StepEditForm):
     """A tree node's title and notes; its date and reward are set on the step's page."""
 
-    class Meta(StepDetailsForm.Meta):
+    class Meta(StepEditForm.Meta):
         fields = ["title", "notes"]
         labels = {"title": "Title", "notes": "Notes"}
         help_texts = {"notes": "Anything that helps: who to ask, where to look, what it needs."}

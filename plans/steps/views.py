@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from plans.access import get_plan_for_owner, get_step_for_owner
-from plans.forms import DropForm, QuickStepForm, RescheduleForm, StepEditForm, StepForm
+from plans.steps.forms import DropForm, QuickStepForm, RescheduleForm, StepEditForm, StepForm
 
 
 def _back(request, step):

@@ -17,17 +17,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import replace_url, reswap, retarget, trigger_client_event
 
 from plans.access import get_plan_for_owner, get_step_for_owner
-from plans.forms_tree import (
+from plans.models import Plan, Step
+from plans.tree.forms import (
     GOAL,
     AnswersForm,
-    CommitForm,
     DeleteForm,
     MoveForm,
     ReorderForm,
-    StepEditForm,
+    TreeDateForm,
+    TreeStepEditForm,
 )
-from plans.models import Plan, Step
-from plans.tree import MAX_CHILDREN, MAX_DEPTH, Tree, describe, order_after_moving
+from plans.tree.tree import MAX_CHILDREN, MAX_DEPTH, Tree, describe, order_after_moving
 
 PAGE = "plans/tree/tree.html"
 WORKSPACE = "plans/tree/workspace.html"
@@ -87,7 +87,7 @@ def _commit(request, plan, step):
     with transaction.atomic():
         tree = _lock_and_load(plan)
         node = tree.node_for(step)
-        form = CommitForm(request.POST, user=request.user, tree=tree, node=node)
+        form = TreeDateForm(request.POST, user=request.user, tree=tree, node=node)
         if form.is_valid():
             action = form.save()
     if not form.is_valid():
@@ -126,7 +126,7 @@ def step_edit(request, code):
     # The form writes what was typed onto the step; headings keep the saved title.
     saved_title = step.title
     if request.method == "POST":
-        form = StepEditForm(request.POST, instance=step)
+        form = TreeStepEditForm(request.POST, instance=step)
         if form.is_valid():
             with transaction.atomic():
                 form.save()
@@ -136,7 +136,7 @@ def step_edit(request, code):
             )
         status = 422
     else:
-        form = StepEditForm(instance=step)
+        form = TreeStepEditForm(instance=step)
         status = 200
     return _render_step_page(
         request, "plans/tree/step_edit.html", step, form, status, saved_title=saved_title
@@ -260,7 +260,7 @@ def _answer_form(request, tree, focus, answer):
     if focus is None:
         return None
     if answer == "yes" and not focus.is_dated and not focus.is_closed:
-        return CommitForm(user=request.user, tree=tree, node=focus)
+        return TreeDateForm(user=request.user, tree=tree, node=focus)
     if answer == "no" or focus.is_dated or focus.is_closed:
         return AnswersForm(tree=tree, node=focus)
     return None
