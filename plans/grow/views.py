@@ -7,7 +7,7 @@ changed) and, with htmx, answers with just that box.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
@@ -75,8 +75,7 @@ def grow_list(request, code):
 def grow_start(request, code):
     plan = get_plan_for_owner(request, code)
     try:
-        with transaction.atomic():
-            session = GrowSession.start_next(plan)
+        session = GrowSession.start_next(plan)
     except IntegrityError:
         # Two starts raced (a double click): the other one made this run-through; open it.
         session = plan.grow_sessions.order_by("-number").first()
@@ -104,10 +103,7 @@ def _sheet_context(request, session, **extra):
     by_pk = {o.pk: o for o in obstacles}
     for option in options:
         option.answers = by_pk.get(option.obstacle_id)
-    today = request.user.local_today()
     committed = [o for o in options if o.step_id is not None]
-    for option in committed:
-        option.step_overdue = option.step.state(today) == "overdue"
 
     option_forms = extra.pop("option_forms", {})
     groups = []
@@ -135,7 +131,7 @@ def _sheet_context(request, session, **extra):
         "option_groups": groups,
         "open_options": [o for o in options if o.step_id is None],
         "committed": committed,
-        "today": today,
+        "today": request.user.local_today(),
         "goal_form": GoalForm(instance=session),
         "reality_form": RealityForm(instance=session),
         "obstacle_form": ObstacleForm(prefix="obstacle"),

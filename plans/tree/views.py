@@ -8,7 +8,6 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +16,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import replace_url, reswap, retarget, trigger_client_event
 
 from plans.access import get_plan_for_owner, get_step_for_owner
-from plans.models import Plan, Step
 from plans.tree.forms import (
     GOAL,
     AnswersForm,
@@ -27,7 +25,7 @@ from plans.tree.forms import (
     TreeDateForm,
     TreeStepEditForm,
 )
-from plans.tree.tree import MAX_CHILDREN, MAX_DEPTH, Tree, describe, order_after_moving
+from plans.tree.tree import MAX_CHILDREN, MAX_DEPTH, Tree, describe
 
 PAGE = "plans/tree/tree.html"
 WORKSPACE = "plans/tree/workspace.html"
@@ -84,8 +82,7 @@ def step_answers(request, code):
 
 def _commit(request, plan, step):
     """Answer “Yes, within a week”: date the step (or make the goal one action step)."""
-    with transaction.atomic():
-        tree = _lock_and_load(plan)
+    with Tree.for_update(plan) as tree:
         node = tree.node_for(step)
         form = TreeDateForm(request.POST, user=request.user, tree=tree, node=node)
         if form.is_valid():
@@ -102,8 +99,7 @@ def _commit(request, plan, step):
 
 def _add_answers(request, plan, step):
     """Answer “No, something comes first”: the answers become steps under the one asked."""
-    with transaction.atomic():
-        tree = _lock_and_load(plan)
+    with Tree.for_update(plan) as tree:
         node = tree.node_for(step)
         form = AnswersForm(request.POST, tree=tree, node=node)
         if form.is_valid():
@@ -128,8 +124,7 @@ def step_edit(request, code):
     if request.method == "POST":
         form = TreeStepEditForm(request.POST, instance=step)
         if form.is_valid():
-            with transaction.atomic():
-                form.save()
+            form.save()
             messages.success(request, f"Saved “{step.title}”.")
             return _changed(
                 request, step.plan, anchor=step, replace_form=True, refocus=f"edit-{step.code}"
@@ -148,8 +143,7 @@ def step_edit(request, code):
 def step_move(request, code):
     step = get_step_for_owner(request, code)
     if request.method == "POST":
-        with transaction.atomic():
-            tree = _lock_and_load(step.plan)
+        with Tree.for_update(step.plan) as tree:
             node = tree.node_for(step)
             form = MoveForm(request.POST, tree=tree, node=node)
             # A code from outside this plan (another person's, or made up) is not found.
@@ -182,22 +176,13 @@ def step_reorder(request, code):
     if not form.is_valid():
         return HttpResponseBadRequest("Move a step up or down.")
     direction = form.cleaned_data["direction"]
-    with transaction.atomic():
-        tree = _lock_and_load(step.plan)
-        node = tree.node_for(step)
-        order = order_after_moving(node.parent.children, node, direction)
-        if order != node.parent.children:
-            steps = [sibling.step for sibling in order]
-            for position, sibling in enumerate(steps):
-                sibling.position = position
-            Step.objects.bulk_update(steps, ["position"])
-            messages.success(request, f"Moved “{step.title}” {direction}.")
-        else:
-            messages.info(
-                request,
-                f"“{step.title}” is already {'first' if direction == 'up' else 'last'} "
-                "in its list.",
-            )
+    if step.move(direction):
+        messages.success(request, f"Moved “{step.title}” {direction}.")
+    else:
+        messages.info(
+            request,
+            f"“{step.title}” is already {'first' if direction == 'up' else 'last'} in its list.",
+        )
     return _changed(request, step.plan, anchor=step)
 
 
@@ -206,8 +191,7 @@ def step_reorder(request, code):
 def step_delete(request, code):
     step = get_step_for_owner(request, code)
     if request.method == "POST":
-        with transaction.atomic():
-            tree = _lock_and_load(step.plan)
+        with Tree.for_update(step.plan) as tree:
             node = tree.node_for(step)
             form = DeleteForm(request.POST, tree=tree, node=node)
             if form.is_valid():
@@ -232,13 +216,6 @@ def step_delete(request, code):
     return _render_step_page(
         request, "plans/tree/step_delete.html", step, form, status, tree=tree, node=node
     )
-
-
-def _lock_and_load(plan):
-    """Lock the plan row, then load its tree: inside a transaction, two tabs changing the
-    same tree at once cannot both pass a limit or a descendant check."""
-    Plan.objects.select_for_update().filter(pk=plan.pk).values_list("pk").get()
-    return Tree.for_plan(plan)
 
 
 def _node_from_code(tree, code):

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.conf import settings
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -808,7 +809,10 @@ def test_a_racing_second_start_opens_the_sheet_the_first_made(owner_client, plan
     made = GrowSessionFactory(plan=plan, number=1)
 
     def lose_the_race(plan):
-        GrowSession.objects.create(plan=plan, number=1)
+        # As start_next does when another request numbered the sheet first: its own
+        # transaction rolls back and the IntegrityError reaches the view.
+        with transaction.atomic():
+            GrowSession.objects.create(plan=plan, number=1)
 
     monkeypatch.setattr(GrowSession, "start_next", staticmethod(lose_the_race))
     response = owner_client.post(_url("plans-grow-start", plan))

@@ -13,14 +13,7 @@ from django.urls import reverse
 
 from plans.example import FIRST_STEP, load_example_plan
 from plans.models import Step, StepEvent
-from plans.tree.tree import (
-    MAX_CHILDREN,
-    MAX_DEPTH,
-    Tree,
-    latest_commit_date,
-    order_after_lifting,
-    order_after_moving,
-)
+from plans.tree.tree import MAX_CHILDREN, MAX_DEPTH, Tree, latest_commit_date
 from tests.factories import PlanFactory, StepFactory, UserFactory
 
 # Frozen at noon UTC on a Tuesday: the planner (Europe/London) is on the same date.
@@ -269,22 +262,6 @@ def test_lifting_steps_up_may_not_overfill_the_parent():
     spec.append(open_step(52, 1))
     tree = memory_tree(spec)
     assert "put 13 steps under your goal" in tree.problem_lifting(tree.nodes[1])
-
-
-def test_moving_up_and_down_swaps_with_the_neighbour_and_stops_at_the_ends():
-    tree = memory_tree([open_step(1), open_step(2), open_step(3)])
-    first, second, third = tree.goal.children
-
-    assert order_after_moving(tree.goal.children, second, "up") == [second, first, third]
-    assert order_after_moving(tree.goal.children, second, "down") == [first, third, second]
-    assert order_after_moving(tree.goal.children, first, "up") == [first, second, third]
-    assert order_after_moving(tree.goal.children, third, "down") == [first, second, third]
-
-
-def test_lifted_steps_take_the_deleted_steps_place_in_order():
-    tree = memory_tree([open_step(1), open_step(2), open_step(3), open_step(4, 2), open_step(5, 2)])
-
-    assert [step.pk for step in order_after_lifting(tree.nodes[2])] == [1, 4, 5, 3]
 
 
 def test_within_a_week_means_today_and_the_seven_days_after():
