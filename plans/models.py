@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -637,6 +638,28 @@ class StepEvent(models.Model):
         return f"{self.get_kind_display()}: {self.step}"
 
 
+class GrowSessionQuerySet(models.QuerySet):
+    def with_counts(self):
+        """Annotate obstacle_count, option_count and committed_count, in one query."""
+        return self.annotate(
+            obstacle_count=_count_per_session(Obstacle),
+            option_count=_count_per_session(Option),
+            committed_count=_count_per_session(Option, step__isnull=False),
+        )
+
+
+def _count_per_session(model, **filters):
+    """Count a session's related rows in a subquery (two joined counts would multiply)."""
+    rows = (
+        model.objects.filter(session=OuterRef("pk"), **filters)
+        .order_by()
+        .values("session")
+        .annotate(n=models.Count("pk"))
+        .values("n")
+    )
+    return Coalesce(models.Subquery(rows, output_field=models.IntegerField()), 0)
+
+
 class GrowSession(models.Model):
     """One run-through of the GROW sheet for a plan: Goal, Reality, Obstacles and
     Options, Way forward. Numbered from 1; earlier ones stay readable."""
@@ -654,6 +677,8 @@ class GrowSession(models.Model):
     )
     created = models.DateTimeField(default=timezone.now)
     updated = models.DateTimeField(auto_now=True)
+
+    objects = GrowSessionQuerySet.as_manager()
 
     class Meta:
         constraints = [

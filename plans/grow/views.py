@@ -8,8 +8,6 @@ changed) and, with htmx, answers with just that box.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
-from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -31,7 +29,7 @@ from plans.grow.forms import (
     RealityForm,
     already_committed,
 )
-from plans.models import GrowSession, Obstacle, Option
+from plans.models import GrowSession, Option
 from plans.smart import check_positive, check_specific
 
 SHEET = "plans/grow/sheet.html"
@@ -42,29 +40,11 @@ PRINT_OPTIONS = 12
 PRINT_COMMITTED = 8
 
 
-def _count(model, **filters):
-    """Count a session's related rows in a subquery (two joined counts would multiply)."""
-    rows = (
-        model.objects.filter(session=OuterRef("pk"), **filters)
-        .order_by()
-        .values("session")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
-
-
 @login_required
 @require_GET
 def grow_list(request, code):
     plan = get_plan_for_owner(request, code)
-    sessions = list(
-        plan.grow_sessions.annotate(
-            obstacle_count=_count(Obstacle),
-            option_count=_count(Option),
-            committed_count=_count(Option, step__isnull=False),
-        ).order_by("-number")
-    )
+    sessions = list(plan.grow_sessions.with_counts().order_by("-number"))
     context = {"plan": plan, "sessions": sessions}
     template = "plans/grow/list.html#sessions" if request.htmx else "plans/grow/list.html"
     return render(request, template, context)
