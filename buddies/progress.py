@@ -4,8 +4,8 @@ from dataclasses import dataclass, field
 
 from buddies.access import shared_plans
 from journals.days import journal_days
-from plans.models import Step
-from plans.wallchart import CHART_FIELDS, State, build_wallchart, step_state
+from plans.charts.wallchart import CHART_FIELDS, build_wallchart
+from plans.models import State, Step, step_state
 
 RECENT_COMPLETIONS = 8
 OVERDUE_SHOWN = 20

@@ -1,4 +1,5 @@
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from functools import cached_property
 
@@ -6,11 +7,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from plans import signals
+from plans.validators import validate_not_before
 
 # A step's buddy check-up becomes due at this local time on the morning after its
 # completion date: the planner had the whole day, and the buddy hears about it at a
@@ -95,9 +97,52 @@ def counted_steps(prefix=""):
 
 def to_break_down():
     """The steps still to break down, as a filter: open, undated, and nothing under them
-    yet (one already broken down is represented by the steps under it)."""
+    yet (one already broken down is represented by the steps under it). `is_to_break_down`
+    says the same of one row in Python."""
     children = Step.objects.filter(parent=OuterRef("pk"))
     return Q(status=Step.Status.OPEN, due_date__isnull=True) & ~Exists(children)
+
+
+def is_to_break_down(step, parents):
+    """True for a step still to break down (the Python twin of to_break_down); `parents`
+    holds the pk of every step of its plan that has a step under it."""
+    return (
+        step.status == Step.Status.OPEN
+        and step.due_date is None
+        and getattr(step, "pk", None) not in parents
+    )
+
+
+def count_progress(steps, today):
+    """Return what StepQuerySet.progress counts, for steps already loaded (all of a plan's
+    steps): the same keys by the same rules, for a page that holds the rows anyway.
+
+    Rows need status and due_date, and pk and parent_id to tell a step already broken
+    down from one still to break down.
+    """
+    steps = list(steps)
+    parents = {getattr(step, "parent_id", None) for step in steps} - {None}
+    states = [step_state(step, today) for step in steps]
+    counts = {
+        "total": sum(1 for step in steps if counts_towards_progress(step)),
+        "done": states.count(State.DONE),
+        "overdue": states.count(State.OVERDUE),
+        "this_week": states.count(State.DUE),
+        "upcoming": states.count(State.DUE) + states.count(State.UPCOMING),
+        "dropped": states.count(State.DROPPED),
+        "undated": sum(1 for step in steps if is_to_break_down(step, parents)),
+    }
+    counts["percent"] = percent_done(counts["done"], counts["total"])
+    return counts
+
+
+def percent_done(done, total):
+    return round(100 * done / total) if total else 0
+
+
+# The goal of a plan started from a first step alone ("start anywhere"): the planner
+# sharpens it once they know more.
+PLACEHOLDER_GOAL = "I will be working in a career I have chosen"
 
 
 class PlanQuerySet(models.QuerySet):
@@ -106,6 +151,15 @@ class PlanQuerySet(models.QuerySet):
 
     def active(self):
         return self.filter(status=Plan.Status.ACTIVE)
+
+    @transaction.atomic
+    def start_anywhere(self, owner, first_step):
+        """Create a plan with a placeholder goal and `first_step` due FIRST_STEP_DAYS from
+        the owner's today: someone who does not know their goal yet still leaves with a
+        dated step."""
+        plan = self.create(owner=owner, goal=PLACEHOLDER_GOAL)
+        plan.add_step(first_step, owner.local_today() + Step.FIRST_STEP_DAYS)
+        return plan
 
     def with_progress(self):
         """Annotate `steps_total` (the steps progress counts) and `steps_done`, in one query."""
@@ -161,6 +215,41 @@ class Plan(models.Model):
     def get_absolute_url(self):
         return reverse("plans-detail", args=[self.code])
 
+    @contextmanager
+    def lock(self):
+        """Open a transaction holding this plan's row locked until the block ends.
+
+        Changes that check a rule across the plan's steps (the tree's limits, positions
+        among siblings) run inside it, so two tabs cannot both pass the same check.
+        SQLite has no row locks but lets one writer in at a time, which serves the same.
+        """
+        with transaction.atomic():
+            Plan.objects.select_for_update().filter(pk=self.pk).values_list("pk").get()
+            yield self
+
+    def archive(self):
+        """Rest the plan: off the dashboard and out of buddy emails, still editable.
+        Return False if it was archived already."""
+        return self._change_status(Plan.Status.ARCHIVED)
+
+    def reactivate(self):
+        """Bring an archived plan back; return False if it was active already."""
+        return self._change_status(Plan.Status.ACTIVE)
+
+    def _change_status(self, status):
+        # One conditional UPDATE: a double submit or a second tab changes nothing twice.
+        now = timezone.now()
+        changed = (
+            Plan.objects.filter(pk=self.pk)
+            .exclude(status=status)
+            .update(status=status, updated=now)
+        )
+        self.status = status
+        if changed:
+            self.updated = now
+        return bool(changed)
+
+    @transaction.atomic
     def add_step(self, title, due_date=None, *, source="direct", parent=None, **fields):
         """Create a step at the end of its siblings; a dated one is a commitment."""
         step = Step(
@@ -196,7 +285,7 @@ class StepQuerySet(models.QuerySet):
             dropped=models.Count("pk", filter=Q(status=Step.Status.DROPPED)),
             undated=models.Count("pk", filter=to_break_down()),
         )
-        counts["percent"] = round(100 * counts["done"] / counts["total"]) if counts["total"] else 0
+        counts["percent"] = percent_done(counts["done"], counts["total"])
         return counts
 
     def due_counts(self, today):
@@ -366,19 +455,13 @@ class Step(models.Model):
         check-up answer): not before today in the planner's zone, and not the date it
         already has.
         """
-        today = today or self.plan.owner.local_today()
-        if value < today:
-            raise ValidationError(
-                "Pick today or a later date: a completion date cannot be in the past "
-                "(today is %(today)s where you are).",
-                code="past_date",
-                params={"today": date_format(today, "j F Y")},
-            )
+        validate_not_before(value, today or self.plan.owner.local_today())
         if value == self.due_date:
             raise ValidationError(
                 "That is the date it already has: choose another.", code="same_date"
             )
 
+    @transaction.atomic
     def enjoy_reward(self, now=None):
         """Record that the reward for a done step was enjoyed (once)."""
         if self.status != Step.Status.DONE or not self.reward or self.reward_enjoyed:
@@ -387,6 +470,7 @@ class Step(models.Model):
         self.save(update_fields=["reward_enjoyed"])
         return True
 
+    @transaction.atomic
     def mark_done(self, now=None):
         """Check the step off; return True if it changed (False if it was already done)."""
         now = now or timezone.now()
@@ -401,6 +485,7 @@ class Step(models.Model):
             signals.step_done.send(sender=Step, step=self)
         return bool(changed)
 
+    @transaction.atomic
     def mark_open(self, now=None):
         """Undo a check-off or a drop; the check-up is due again if the date is past."""
         now = now or timezone.now()
@@ -413,7 +498,9 @@ class Step(models.Model):
         signals.step_reopened.send(sender=Step, step=self)
         return True
 
+    @transaction.atomic
     def mark_dropped(self, reason="", now=None):
+        """Drop the step with an optional reason; it stays in the history and can reopen."""
         now = now or timezone.now()
         if self.status == Step.Status.DROPPED:
             return False
@@ -424,6 +511,7 @@ class Step(models.Model):
         signals.step_dropped.send(sender=Step, step=self)
         return True
 
+    @transaction.atomic
     def reschedule(self, new_date, reason, now=None):
         """Move the completion date, keeping the old date and the reason in the history."""
         now = now or timezone.now()
@@ -442,6 +530,7 @@ class Step(models.Model):
         )
         signals.step_rescheduled.send(sender=Step, step=self, old_date=old_date, reason=reason)
 
+    @transaction.atomic
     def commit(self, due_date, now=None):
         """Give an undated step (a tree node) its completion date: it becomes an action step
         the planner has committed to, and buddies are told."""
@@ -450,6 +539,58 @@ class Step(models.Model):
         self.checkup_claimed = None
         self.save(update_fields=["due_date", "checkup_claimed"])
         record_commitment(self, now)
+
+    # Position among siblings: a step's place under its parent (or the goal) is its
+    # `position`, ties broken by pk, the order Tree.for_plan reads them in. A new step
+    # goes last (Plan.add_step); moves hold the plan's lock, so two tabs never renumber
+    # the same siblings at once.
+
+    def siblings(self):
+        """The steps under the same parent (or the goal), itself included, in order."""
+        return Step.objects.filter(plan_id=self.plan_id, parent_id=self.parent_id).order_by(
+            "position", "pk"
+        )
+
+    def move_under(self, parent):
+        """Move the step, with every step under it, to the end of `parent`'s steps (None:
+        directly under the goal). The tree's limits are the caller's to check."""
+        with self.plan.lock():
+            self.parent = parent
+            self.position = _next_position(Step.objects.filter(plan_id=self.plan_id, parent=parent))
+            self.save(update_fields=["parent", "position"])
+
+    def move(self, direction):
+        """Swap the step with its neighbour "up" or "down" among its siblings; return False
+        at either end, where nothing changes."""
+        with self.plan.lock():
+            order = list(self.siblings())
+            index = next(i for i, sibling in enumerate(order) if sibling.pk == self.pk)
+            other = index - 1 if direction == "up" else index + 1
+            if not 0 <= other < len(order):
+                return False
+            order[index], order[other] = order[other], order[index]
+            _renumber(order)
+        return True
+
+    def delete_lifting_children(self):
+        """Delete the step; the steps directly under it move up into its place among its
+        siblings, in their order, each with everything under it."""
+        with self.plan.lock():
+            children = list(self.children.order_by("position", "pk"))
+            order = []
+            for sibling in self.siblings():
+                order.extend(children if sibling.pk == self.pk else [sibling])
+            for child in children:
+                child.parent_id = self.parent_id
+            _renumber(order, "parent", "position")
+            self.delete()
+
+
+def _renumber(steps, *fields):
+    """Number `steps` 0, 1, 2... in the order given and save `fields` (position at least)."""
+    for position, step in enumerate(steps):
+        step.position = position
+    Step.objects.bulk_update(steps, fields or ["position"])
 
 
 def record_commitment(step, now=None):
@@ -497,6 +638,28 @@ class StepEvent(models.Model):
         return f"{self.get_kind_display()}: {self.step}"
 
 
+class GrowSessionQuerySet(models.QuerySet):
+    def with_counts(self):
+        """Annotate obstacle_count, option_count and committed_count, in one query."""
+        return self.annotate(
+            obstacle_count=_count_per_session(Obstacle),
+            option_count=_count_per_session(Option),
+            committed_count=_count_per_session(Option, step__isnull=False),
+        )
+
+
+def _count_per_session(model, **filters):
+    """Count a session's related rows in a subquery (two joined counts would multiply)."""
+    rows = (
+        model.objects.filter(session=OuterRef("pk"), **filters)
+        .order_by()
+        .values("session")
+        .annotate(n=models.Count("pk"))
+        .values("n")
+    )
+    return Coalesce(models.Subquery(rows, output_field=models.IntegerField()), 0)
+
+
 class GrowSession(models.Model):
     """One run-through of the GROW sheet for a plan: Goal, Reality, Obstacles and
     Options, Way forward. Numbered from 1; earlier ones stay readable."""
@@ -515,6 +678,8 @@ class GrowSession(models.Model):
     created = models.DateTimeField(default=timezone.now)
     updated = models.DateTimeField(auto_now=True)
 
+    objects = GrowSessionQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="grow_plan_number_uniq"),
@@ -530,6 +695,7 @@ class GrowSession(models.Model):
         return self.plan.grow_sessions.aggregate(latest=models.Max("number"))["latest"]
 
     @classmethod
+    @transaction.atomic
     def start_next(cls, plan):
         """Start the plan's next run-through, pre-filled from the last one.
 

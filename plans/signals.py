@@ -1,7 +1,8 @@
 """What happens to steps, announced for other apps (the buddies app turns these into emails).
 
 Each signal is sent with `sender=Step` and `step=<Step>`, after the change and its
-StepEvent are written, inside the caller's transaction: receivers that enqueue work must
+StepEvent are written, inside the transaction of the Step method that sends it: a
+receiver that raises takes the change back with it, and receivers that enqueue work must
 use `transaction.on_commit`.
 """
 

@@ -3,15 +3,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from plans.access import get_plan_for_owner
 from plans.example import load_example_plan
-from plans.forms import PlanForm, QuickStepForm, StepForm
+from plans.forms import PlanForm
 from plans.models import Plan, Step
 from plans.smart import smart_feedback
+from plans.steps.forms import QuickStepForm, StepForm
 
 # Lists on a page are bounded, so a page costs the same however big the plan: the counts
 # say how many more there are, and the wall chart shows everything. A dashboard is for
@@ -56,19 +56,13 @@ def dashboard(request):
     user = request.user
     today = user.local_today()
     plans = list(Plan.objects.for_owner(user).active().with_progress().order_by("-created"))
-    steps = Step.objects.for_owner(user).dated().open().select_related("plan")
+    steps = Step.objects.for_owner(user).select_related("plan").order_by("due_date", "position")
     overview = steps.due_counts(today)
-    overdue = list(
-        steps.filter(due_date__lt=today).order_by("due_date", "position")[:DASHBOARD_LIMIT]
-    )
-    this_week = list(
-        steps.filter(due_date__gte=today, due_date__lte=today + Step.WEEK).order_by(
-            "due_date", "position"
-        )[:DASHBOARD_LIMIT]
-    )
+    overdue = list(steps.overdue(today)[:DASHBOARD_LIMIT])
+    this_week = list(steps.due_this_week(today)[:DASHBOARD_LIMIT])
     next_step = this_week[0] if this_week else None
     if next_step is None and plans:
-        next_step = steps.filter(due_date__gte=today).order_by("due_date", "position").first()
+        next_step = steps.upcoming(today).first()
     if next_step is None and overdue:
         next_step = overdue[0]
     context = {
@@ -137,7 +131,7 @@ def smart_check(request):
 def plan_detail(request, code):
     plan = get_plan_for_owner(request, code)
     today = request.user.local_today()
-    steps = plan.steps.dated().open()
+    steps = plan.steps.order_by("due_date", "position")
     context = {
         "plan": plan,
         "today": today,
@@ -145,12 +139,8 @@ def plan_detail(request, code):
             plan.goal, plan.measure, plan.relevance, plan.target_date, today
         ),
         "counts": plan.steps.progress(today),
-        "overdue": list(
-            steps.filter(due_date__lt=today).order_by("due_date", "position")[:LIST_LIMIT]
-        ),
-        "upcoming": list(
-            steps.filter(due_date__gte=today).order_by("due_date", "position")[:LIST_LIMIT]
-        ),
+        "overdue": list(steps.overdue(today)[:LIST_LIMIT]),
+        "upcoming": list(steps.upcoming(today)[:LIST_LIMIT]),
         "done": list(plan.steps.done().order_by("-completed")[:DONE_LIMIT]),
         "step_form": StepForm(user=request.user),
     }
@@ -162,12 +152,11 @@ def plan_detail(request, code):
 def plan_archive(request, code):
     plan = get_plan_for_owner(request, code)
     if plan.status == Plan.Status.ACTIVE:
-        plan.status = Plan.Status.ARCHIVED
+        plan.archive()
         messages.success(request, "The plan is archived: it stays readable under Plans.")
     else:
-        plan.status = Plan.Status.ACTIVE
+        plan.reactivate()
         messages.success(request, "The plan is active again.")
-    plan.save(update_fields=["status", "updated"])
     return redirect("plans-detail", plan.code)
 
 
@@ -209,15 +198,7 @@ def start_anywhere(request):
     except (ValueError, IndexError):
         messages.error(request, "Choose one of the suggested steps.")
         return redirect("plans-dashboard")
-    today = request.user.local_today()
-    with transaction.atomic():
-        plan = Plan.objects.create(
-            owner=request.user,
-            goal="I will be working in a career I have chosen",
-            measure="",
-            relevance="",
-        )
-        plan.add_step(title, today + Step.FIRST_STEP_DAYS)
+    plan = Plan.objects.start_anywhere(request.user, title)
     messages.success(
         request,
         "Your first step is dated. The goal is a placeholder: sharpen it when you know more.",

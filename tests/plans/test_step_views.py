@@ -260,7 +260,7 @@ def test_check_off_on_the_plan_page_updates_progress_out_of_band(owner_client, s
 
 
 def test_saving_the_step_form_keeps_a_check_off_made_meanwhile(step):
-    from plans.forms import StepEditForm
+    from plans.steps.forms import StepEditForm
 
     form = StepEditForm(
         {"title": "Call  Maya", "reward": "", "notes": "Ask about rent"}, instance=step

@@ -11,16 +11,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from plans.charts import build_progress, build_progress_for_plan
-from plans.models import Step
-from plans.wallchart import (
+from plans.charts.burnup import build_progress, build_progress_for_plan
+from plans.charts.wallchart import (
     MAX_WEEK_COLUMNS,
-    State,
     build_wallchart,
     build_wallchart_for_plan,
     choose_scale,
-    step_state,
 )
+from plans.models import State, Step
 from tests.factories import StepFactory
 
 LONDON = ZoneInfo("Europe/London")
@@ -49,25 +47,25 @@ def step(due=None, status="open", title="A step", completed=None, reward="", pk=
 # Layout -------------------------------------------------------------------------------
 
 
-def test_state_of_open_steps_depends_on_the_planners_today():
-    assert step_state(step(due=date(2027, 3, 9)), TODAY) == State.OVERDUE
-    assert step_state(step(due=TODAY), TODAY) == State.UPCOMING
-    assert step_state(step(due=date(2027, 3, 11)), TODAY) == State.UPCOMING
-    assert step_state(step(due=None), TODAY) == State.UNDATED
-    assert step_state(step(due=date(2027, 3, 1), status="done"), TODAY) == State.DONE
-    assert step_state(step(due=date(2027, 3, 1), status="dropped"), TODAY) == State.DROPPED
-
-
-def test_overdue_turns_at_midnight_in_the_planners_zone_not_utc():
-    # At 23:30 on 10 March in Santiago it is already 11 March in UTC: a step due on the
-    # 10th is still upcoming for the planner, and overdue once their own day turns.
-    santiago = ZoneInfo("America/Santiago")
-    instant = utc(2027, 3, 11, 2, 30)
-    planner_today = instant.astimezone(santiago).date()
-    assert planner_today == date(2027, 3, 10)
-    due_today = step(due=date(2027, 3, 10))
-    assert build_wallchart([due_today], planner_today).upcoming == 1
-    assert build_wallchart([due_today], instant.date()).overdue == 1
+def test_cards_draw_steps_due_this_week_as_upcoming_and_name_each_state():
+    steps = [
+        step(due=date(2027, 3, 9), title="Yesterday"),
+        step(due=TODAY, title="Today"),
+        step(due=date(2027, 3, 17), title="In a week"),
+        step(due=date(2027, 3, 1), status="done", title="Done"),
+        step(due=date(2027, 3, 2), status="dropped", title="Dropped"),
+        step(due=None, title="Undated"),
+    ]
+    chart = build_wallchart(steps, TODAY)
+    cards = [*chart.undated, *(card for column in chart.columns for card in column.cards)]
+    assert {card.title: (card.state, card.label) for card in cards} == {
+        "Yesterday": (State.OVERDUE, "Overdue"),
+        "Today": (State.UPCOMING, "Upcoming"),
+        "In a week": (State.UPCOMING, "Upcoming"),
+        "Done": (State.DONE, "Done"),
+        "Dropped": (State.DROPPED, "Dropped"),
+        "Undated": (State.UNDATED, "To break down"),
+    }
 
 
 def test_up_to_sixteen_weeks_is_laid_out_by_week():

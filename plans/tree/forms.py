@@ -1,5 +1,6 @@
 """Forms of the reverse-engineering tree. Each validates against the tree loaded for the
-request (limits, descendants) and saves through the Plan and Step methods."""
+request (limits, descendants); its save() is one call to the Plan or Step method that
+makes the change."""
 
 import uuid
 
@@ -9,9 +10,9 @@ from django.utils.formats import date_format
 from django.utils.text import Truncator
 
 from plans.forms import DateInput
-from plans.forms import StepEditForm as StepDetailsForm
 from plans.models import Step
-from plans.tree import MAX_CHILDREN, describe, latest_commit_date, order_after_lifting
+from plans.steps.forms import StepEditForm
+from plans.tree.tree import MAX_CHILDREN, describe, latest_commit_date
 from plans.validators import validate_not_past
 
 TITLE_MAX = Step._meta.get_field("title").max_length
@@ -19,7 +20,7 @@ NOTES_MAX = Step._meta.get_field("notes").max_length
 GOAL = "goal"
 
 
-class CommitForm(forms.Form):
+class TreeDateForm(forms.Form):
     """Answer “Yes, within a week”: give a step a completion date within seven days.
 
     Asked of the goal itself, the answer becomes one action step directly under it, so
@@ -153,10 +154,10 @@ class AnswersForm(forms.Form):
         ]
 
 
-class StepEditForm(StepDetailsForm):
+class TreeStepEditForm(StepEditForm):
     """A tree node's title and notes; its date and reward are set on the step's page."""
 
-    class Meta(StepDetailsForm.Meta):
+    class Meta(StepEditForm.Meta):
         fields = ["title", "notes"]
         labels = {"title": "Title", "notes": "Notes"}
         help_texts = {"notes": "Anything that helps: who to ask, where to look, what it needs."}
@@ -206,12 +207,8 @@ class MoveForm(forms.Form):
         return target
 
     def save(self):
-        target = self.cleaned_data["target"]
-        step = self.node.step
-        step.parent = target.step
-        step.position = 1 + max((child.step.position for child in target.children), default=-1)
-        step.save(update_fields=["parent", "position"])
-        return step
+        self.node.step.move_under(self.cleaned_data["target"].step)
+        return self.node.step
 
 
 class ReorderForm(forms.Form):
@@ -265,17 +262,12 @@ class DeleteForm(forms.Form):
         return choice
 
     def save(self):
-        """Delete the step: its own steps first move up into its place, unless they go
-        with it (the foreign key cascades)."""
+        """Delete the step: its own steps move up into its place, unless they go with it
+        (the foreign key cascades)."""
         if self.node.children and self.cleaned_data["children"] == self.LIFT:
-            new_parent = self.node.parent.step
-            order = order_after_lifting(self.node)
-            for position, step in enumerate(order):
-                step.position = position
-                if step.parent_id == self.node.step.pk:
-                    step.parent = new_parent
-            Step.objects.bulk_update(order, ["parent", "position"])
-        self.node.step.delete()
+            self.node.step.delete_lifting_children()
+        else:
+            self.node.step.delete()
 
 
 def label_in_tree(node):

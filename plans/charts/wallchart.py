@@ -2,7 +2,8 @@
 
 Pure functions with no database access: the owner's wall chart, its print layout and a
 buddy's read-only progress page all build the same chart from a list of steps and the
-planner's `today`, so they never disagree about what is overdue.
+planner's `today`. A step's state and the tally come from plans.models (step_state,
+count_progress), so the chart never disagrees with the plan page about what is overdue.
 """
 
 from dataclasses import dataclass, field, replace
@@ -13,6 +14,7 @@ from html import escape
 from django.utils.safestring import mark_safe
 
 from careerplan.templatetags.calendar_dates import day as format_day
+from plans.models import STATE_LABELS, State, count_progress, is_to_break_down, step_state
 
 # Up to this many weeks a plan reads best week by week; a longer one by month, or the
 # columns get too narrow to hold a step's title.
@@ -46,39 +48,15 @@ CHART_FIELDS = (
 )
 
 
-class State:
-    DONE = "done"
-    OVERDUE = "overdue"
-    UPCOMING = "upcoming"
-    DROPPED = "dropped"
-    UNDATED = "undated"
-
-
 # Every state has a word beside its colour (and wallchart.css adds a symbol), so the
-# chart never relies on colour alone.
-STATE_LABELS = {
-    State.DONE: "Done",
-    State.OVERDUE: "Overdue",
-    State.UPCOMING: "Upcoming",
-    State.DROPPED: "Dropped",
-    State.UNDATED: "To break down",
-}
+# chart never relies on colour alone. A step due this week is drawn as upcoming: the
+# column of this week already says when it is due.
+CARD_STATES = {State.DUE: State.UPCOMING}
 NEXT_LABEL = ' <span class="wc-next-label">Next step</span>'
 LEGEND = [
     (state, STATE_LABELS[state])
     for state in (State.DONE, State.OVERDUE, State.UPCOMING, State.DROPPED)
 ]
-
-
-def step_state(step, today):
-    """Return the wall-chart state of a step on the planner's local `today`."""
-    if step.status == "done":
-        return State.DONE
-    if step.status == "dropped":
-        return State.DROPPED
-    if step.due_date is None:
-        return State.UNDATED
-    return State.OVERDUE if step.due_date < today else State.UPCOMING
 
 
 def local_date(instant, zone):
@@ -167,26 +145,28 @@ class Column:
     show_year: bool = False
 
 
+def _count(key, doc=None):
+    """A chart property that reads one of its counts."""
+    return property(lambda chart: chart.counts[key], doc=doc)
+
+
 @dataclass
 class WallChart:
     scale: str  # "week" or "month"
     today: date
     columns: list
     undated: list
+    # count_progress of the chart's steps: the plan page's numbers, by the same rules.
+    counts: dict
     target_date: date | None = None
-    done: int = 0
-    overdue: int = 0
-    upcoming: int = 0
-    dropped: int = 0
 
-    @property
-    def total(self):
-        """Steps that count towards progress: action steps still planned, and all done ones."""
-        return self.done + self.overdue + self.upcoming
-
-    @property
-    def percent(self):
-        return round(100 * self.done / self.total) if self.total else 0
+    done = _count("done")
+    overdue = _count("overdue")
+    upcoming = _count("upcoming", "Open steps due today or later, this week's included.")
+    dropped = _count("dropped")
+    to_break_down = _count("undated")
+    total = _count("total", "Steps that count towards progress: dated or done, not dropped.")
+    percent = _count("percent")
 
     @property
     def is_empty(self):
@@ -199,6 +179,11 @@ class WallChart:
     @property
     def target_in_range(self):
         return any(column.has_target for column in self.columns)
+
+    @property
+    def target_after_columns(self):
+        """True when the target date lies after the chart's columns (not before them)."""
+        return bool(self.columns) and self.target_date > self.columns[-1].end
 
     @property
     def print_wraps(self):
@@ -339,10 +324,11 @@ def fold_gaps(columns, min_gap=MIN_GAP):
 def build_wallchart(steps, today, *, zone=UTC, target_date=None, scale=None, link=None):
     """Lay out `steps` for a wall chart seen on the planner's local `today`.
 
-    1. Give each step its state (done, overdue, upcoming, dropped) on `today`. A step
-       without a completion date is listed apart as still to break down if nothing is
-       under it yet; one already broken down is left out (its steps are on the chart),
-       and one done without a date goes in the column of the day it was done.
+    1. Give each step its state on `today` (plans.models.step_state; due this week is
+       drawn as upcoming) and count them (count_progress). A step without a completion
+       date is listed apart as still to break down if nothing is under it yet; one
+       already broken down is left out (its steps are on the chart), and one done
+       without a date goes in the column of the day it was done.
     2. Span the columns from the earliest date to the latest, today included, by week or,
        for a long plan, by month (`scale` overrides the choice).
     3. Put each step in the column of its completion date, in the given order within a
@@ -357,23 +343,20 @@ def build_wallchart(steps, today, *, zone=UTC, target_date=None, scale=None, lin
     steps = list(steps)
     parents = {getattr(step, "parent_id", None) for step in steps} - {None}
     cards, undated = [], []
-    counts = dict.fromkeys((State.DONE, State.OVERDUE, State.UPCOMING, State.DROPPED), 0)
     for step in steps:
         state = step_state(step, today)
-        if state in counts:
-            counts[state] += 1
         card = Card(
             code=step.code,
             title=step.title,
             due_date=step.due_date,
-            state=state,
+            state=CARD_STATES.get(state, state),
             completed_on=local_date(step.completed, zone),
             reward=step.reward,
             url=link(step.code) if link else "",
         )
         if step.due_date is not None or (state == State.DONE and card.day is not None):
             cards.append(card)
-        elif state == State.UNDATED and getattr(step, "pk", None) not in parents:
+        elif is_to_break_down(step, parents):
             undated.append(card)
 
     chart = WallChart(
@@ -382,7 +365,7 @@ def build_wallchart(steps, today, *, zone=UTC, target_date=None, scale=None, lin
         columns=[],
         undated=undated,
         target_date=target_date,
-        **counts,
+        counts=count_progress(steps, today),
     )
     if not cards:
         return chart

@@ -8,14 +8,16 @@ The pictures show the plan as it stands: dropped steps are left out of every lin
 step checked off and then reopened counts as not done. Rescheduling moves the date a step
 is judged against, so a step moved with a reason and done by its new date is on time.
 Undated tree nodes are not action steps yet and are not counted until they are dated or
-done.
+done: the steps progress counts (plans.models.counts_towards_progress), and a step's state
+is plans.models.step_state.
 """
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from plans.wallchart import local_date
+from plans.charts.wallchart import local_date
+from plans.models import State, counts_towards_progress, step_state
 
 WIDTH, HEIGHT = 640, 260
 # Room for the y labels on the left and the date labels underneath.
@@ -31,10 +33,6 @@ SERIES_STYLE = {
     "due": {"label": "Steps due by then", "stroke": "#495057", "dash": "6 4", "width": 2},
     "done": {"label": "Steps done", "stroke": "#1e7b34", "dash": "", "width": 4},
 }
-
-
-def is_action_step(step):
-    return step.status != "dropped" and (step.due_date is not None or step.status == "done")
 
 
 def cumulative(days):
@@ -61,7 +59,7 @@ def burnup_series(steps, zone):
     - due: the same steps by their completion date (it runs on into the future);
     - done: done steps by the local day they were checked off.
     """
-    action = [s for s in steps if is_action_step(s)]
+    action = [s for s in steps if counts_towards_progress(s)]
     return {
         "planned": cumulative(local_date(s.created, zone) for s in action),
         "due": cumulative(s.due_date for s in action if s.due_date is not None),
@@ -254,7 +252,7 @@ def on_time_rate(steps, today, zone):
                 on_time += 1
             else:
                 late += 1
-        elif step.due_date < today:
+        elif step_state(step, today) == State.OVERDUE:
             overdue += 1
     return OnTime(on_time=on_time, late=late, overdue=overdue)
 

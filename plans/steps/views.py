@@ -7,12 +7,11 @@ redirect back to the page it came from.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from plans.access import get_plan_for_owner, get_step_for_owner
-from plans.forms import DropForm, QuickStepForm, RescheduleForm, StepEditForm, StepForm
+from plans.steps.forms import DropForm, QuickStepForm, RescheduleForm, StepEditForm, StepForm
 
 
 def _back(request, step):
@@ -49,10 +48,9 @@ def step_add(request, code):
     form = StepForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        with transaction.atomic():
-            step = plan.add_step(
-                data["title"], data["due_date"], reward=data["reward"], notes=data["notes"]
-            )
+        step = plan.add_step(
+            data["title"], data["due_date"], reward=data["reward"], notes=data["notes"]
+        )
         messages.success(request, f"Added: {step.title}.")
         return redirect(f"{plan.get_absolute_url()}#step-{step.code}")
     status = 422 if form.errors else 200
@@ -66,8 +64,7 @@ def step_quick_add(request):
     form = QuickStepForm(request.POST or None, user=request.user, auto_id="quick_%s")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        with transaction.atomic():
-            step = data["plan"].add_step(data["title"], data["due_date"], reward=data["reward"])
+        step = data["plan"].add_step(data["title"], data["due_date"], reward=data["reward"])
         messages.success(request, f"Added: {step.title}.")
         return redirect("plans-dashboard")
     status = 422 if form.errors else 200
@@ -114,8 +111,7 @@ def step_edit(request, code):
 @require_POST
 def step_done(request, code):
     step = get_step_for_owner(request, code)
-    with transaction.atomic():
-        changed = step.mark_done()
+    changed = step.mark_done()
     celebrate = changed and bool(step.reward)
     if request.htmx:
         return _row(request, step, celebrate=celebrate)
@@ -130,8 +126,7 @@ def step_done(request, code):
 @require_POST
 def step_reopen(request, code):
     step = get_step_for_owner(request, code)
-    with transaction.atomic():
-        step.mark_open()
+    step.mark_open()
     if request.htmx:
         return _row(request, step)
     messages.info(request, f"Open again: {step.title}.")
@@ -156,8 +151,7 @@ def step_reschedule(request, code):
     form = RescheduleForm(request.POST, user=request.user, step=step)
     if not form.is_valid():
         return _render_step_detail_with(request, step, reschedule_form=form)
-    with transaction.atomic():
-        step.reschedule(form.cleaned_data["due_date"], form.cleaned_data["reason"])
+    step.reschedule(form.cleaned_data["due_date"], form.cleaned_data["reason"])
     messages.success(request, "The new date is set, and the reason is in the step's history.")
     return redirect("plans-step-detail", step.code)
 
@@ -169,7 +163,6 @@ def step_drop(request, code):
     form = DropForm(request.POST)
     if not form.is_valid():
         return _render_step_detail_with(request, step, drop_form=form)
-    with transaction.atomic():
-        step.mark_dropped(form.cleaned_data["reason"])
+    step.mark_dropped(form.cleaned_data["reason"])
     messages.info(request, "The step is dropped. It stays in the history; you can reopen it.")
     return redirect("plans-step-detail", step.code)

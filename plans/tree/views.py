@@ -8,7 +8,6 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,17 +16,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import replace_url, reswap, retarget, trigger_client_event
 
 from plans.access import get_plan_for_owner, get_step_for_owner
-from plans.forms_tree import (
+from plans.tree.forms import (
     GOAL,
     AnswersForm,
-    CommitForm,
     DeleteForm,
     MoveForm,
     ReorderForm,
-    StepEditForm,
+    TreeDateForm,
+    TreeStepEditForm,
 )
-from plans.models import Plan, Step
-from plans.tree import MAX_CHILDREN, MAX_DEPTH, Tree, describe, order_after_moving
+from plans.tree.tree import MAX_CHILDREN, MAX_DEPTH, Tree, describe
 
 PAGE = "plans/tree/tree.html"
 WORKSPACE = "plans/tree/workspace.html"
@@ -84,10 +82,9 @@ def step_answers(request, code):
 
 def _commit(request, plan, step):
     """Answer “Yes, within a week”: date the step (or make the goal one action step)."""
-    with transaction.atomic():
-        tree = _lock_and_load(plan)
+    with Tree.for_update(plan) as tree:
         node = tree.node_for(step)
-        form = CommitForm(request.POST, user=request.user, tree=tree, node=node)
+        form = TreeDateForm(request.POST, user=request.user, tree=tree, node=node)
         if form.is_valid():
             action = form.save()
     if not form.is_valid():
@@ -102,8 +99,7 @@ def _commit(request, plan, step):
 
 def _add_answers(request, plan, step):
     """Answer “No, something comes first”: the answers become steps under the one asked."""
-    with transaction.atomic():
-        tree = _lock_and_load(plan)
+    with Tree.for_update(plan) as tree:
         node = tree.node_for(step)
         form = AnswersForm(request.POST, tree=tree, node=node)
         if form.is_valid():
@@ -126,17 +122,16 @@ def step_edit(request, code):
     # The form writes what was typed onto the step; headings keep the saved title.
     saved_title = step.title
     if request.method == "POST":
-        form = StepEditForm(request.POST, instance=step)
+        form = TreeStepEditForm(request.POST, instance=step)
         if form.is_valid():
-            with transaction.atomic():
-                form.save()
+            form.save()
             messages.success(request, f"Saved “{step.title}”.")
             return _changed(
                 request, step.plan, anchor=step, replace_form=True, refocus=f"edit-{step.code}"
             )
         status = 422
     else:
-        form = StepEditForm(instance=step)
+        form = TreeStepEditForm(instance=step)
         status = 200
     return _render_step_page(
         request, "plans/tree/step_edit.html", step, form, status, saved_title=saved_title
@@ -148,8 +143,7 @@ def step_edit(request, code):
 def step_move(request, code):
     step = get_step_for_owner(request, code)
     if request.method == "POST":
-        with transaction.atomic():
-            tree = _lock_and_load(step.plan)
+        with Tree.for_update(step.plan) as tree:
             node = tree.node_for(step)
             form = MoveForm(request.POST, tree=tree, node=node)
             # A code from outside this plan (another person's, or made up) is not found.
@@ -182,22 +176,13 @@ def step_reorder(request, code):
     if not form.is_valid():
         return HttpResponseBadRequest("Move a step up or down.")
     direction = form.cleaned_data["direction"]
-    with transaction.atomic():
-        tree = _lock_and_load(step.plan)
-        node = tree.node_for(step)
-        order = order_after_moving(node.parent.children, node, direction)
-        if order != node.parent.children:
-            steps = [sibling.step for sibling in order]
-            for position, sibling in enumerate(steps):
-                sibling.position = position
-            Step.objects.bulk_update(steps, ["position"])
-            messages.success(request, f"Moved “{step.title}” {direction}.")
-        else:
-            messages.info(
-                request,
-                f"“{step.title}” is already {'first' if direction == 'up' else 'last'} "
-                "in its list.",
-            )
+    if step.move(direction):
+        messages.success(request, f"Moved “{step.title}” {direction}.")
+    else:
+        messages.info(
+            request,
+            f"“{step.title}” is already {'first' if direction == 'up' else 'last'} in its list.",
+        )
     return _changed(request, step.plan, anchor=step)
 
 
@@ -206,8 +191,7 @@ def step_reorder(request, code):
 def step_delete(request, code):
     step = get_step_for_owner(request, code)
     if request.method == "POST":
-        with transaction.atomic():
-            tree = _lock_and_load(step.plan)
+        with Tree.for_update(step.plan) as tree:
             node = tree.node_for(step)
             form = DeleteForm(request.POST, tree=tree, node=node)
             if form.is_valid():
@@ -234,13 +218,6 @@ def step_delete(request, code):
     )
 
 
-def _lock_and_load(plan):
-    """Lock the plan row, then load its tree: inside a transaction, two tabs changing the
-    same tree at once cannot both pass a limit or a descendant check."""
-    Plan.objects.select_for_update().filter(pk=plan.pk).values_list("pk").get()
-    return Tree.for_plan(plan)
-
-
 def _node_from_code(tree, code):
     """Return the goal or the node of a step code from a URL or form; 404 for a code that
     is not a step of this plan (another person's included)."""
@@ -260,7 +237,7 @@ def _answer_form(request, tree, focus, answer):
     if focus is None:
         return None
     if answer == "yes" and not focus.is_dated and not focus.is_closed:
-        return CommitForm(user=request.user, tree=tree, node=focus)
+        return TreeDateForm(user=request.user, tree=tree, node=focus)
     if answer == "no" or focus.is_dated or focus.is_closed:
         return AnswersForm(tree=tree, node=focus)
     return None

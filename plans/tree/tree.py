@@ -6,6 +6,7 @@ the first step, the next question, the limits) is worked out in Python, so a pag
 shows the tree runs the same queries for five steps as for five hundred.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -105,6 +106,15 @@ class Tree:
     def for_plan(cls, plan):
         """Load the tree of `plan` with one query (its steps know their plan already)."""
         return cls(plan, plan.steps.order_by("position", "pk"))
+
+    @classmethod
+    @contextmanager
+    def for_update(cls, plan):
+        """Lock the plan (Plan.lock) and load its tree, for a change checked against it:
+        until the block ends no other request changes the tree, so a limit or descendant
+        check still holds when the change is made."""
+        with plan.lock():
+            yield cls.for_plan(plan)
 
     def __iter__(self):
         return self.goal.walk()
@@ -252,28 +262,3 @@ def describe(node, lower=False):
     if node.is_goal:
         return "your goal" if lower else "Your goal"
     return f"“{node.step.title}”"
-
-
-def order_after_moving(siblings, node, direction):
-    """Return `siblings` (a list of nodes) with `node` one place up or down.
-
-    At either end the order is unchanged: moving the first step up does nothing.
-    """
-    order = list(siblings)
-    index = order.index(node)
-    other = index - 1 if direction == "up" else index + 1
-    if 0 <= other < len(order):
-        order[index], order[other] = order[other], order[index]
-    return order
-
-
-def order_after_lifting(node):
-    """Return the steps that will sit under `node`'s parent once `node` is deleted and its
-    own steps move up into its place, in their new order."""
-    order = []
-    for sibling in node.parent.children:
-        if sibling is node:
-            order.extend(child.step for child in node.children)
-        else:
-            order.append(sibling.step)
-    return order

@@ -7,9 +7,7 @@ changed) and, with htmx, answers with just that box.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
-from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -22,16 +20,16 @@ from plans.access import (
     get_option_for_owner,
     get_plan_for_owner,
 )
-from plans.forms_grow import (
+from plans.grow.forms import (
     OPTION_PROMPTS,
-    CommitForm,
     GoalForm,
+    GrowCommitForm,
     ObstacleForm,
     OptionForm,
     RealityForm,
     already_committed,
 )
-from plans.models import GrowSession, Obstacle, Option
+from plans.models import GrowSession, Option
 from plans.smart import check_positive, check_specific
 
 SHEET = "plans/grow/sheet.html"
@@ -42,29 +40,11 @@ PRINT_OPTIONS = 12
 PRINT_COMMITTED = 8
 
 
-def _count(model, **filters):
-    """Count a session's related rows in a subquery (two joined counts would multiply)."""
-    rows = (
-        model.objects.filter(session=OuterRef("pk"), **filters)
-        .order_by()
-        .values("session")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
-
-
 @login_required
 @require_GET
 def grow_list(request, code):
     plan = get_plan_for_owner(request, code)
-    sessions = list(
-        plan.grow_sessions.annotate(
-            obstacle_count=_count(Obstacle),
-            option_count=_count(Option),
-            committed_count=_count(Option, step__isnull=False),
-        ).order_by("-number")
-    )
+    sessions = list(plan.grow_sessions.with_counts().order_by("-number"))
     context = {"plan": plan, "sessions": sessions}
     template = "plans/grow/list.html#sessions" if request.htmx else "plans/grow/list.html"
     return render(request, template, context)
@@ -75,8 +55,7 @@ def grow_list(request, code):
 def grow_start(request, code):
     plan = get_plan_for_owner(request, code)
     try:
-        with transaction.atomic():
-            session = GrowSession.start_next(plan)
+        session = GrowSession.start_next(plan)
     except IntegrityError:
         # Two starts raced (a double click): the other one made this run-through; open it.
         session = plan.grow_sessions.order_by("-number").first()
@@ -104,10 +83,7 @@ def _sheet_context(request, session, **extra):
     by_pk = {o.pk: o for o in obstacles}
     for option in options:
         option.answers = by_pk.get(option.obstacle_id)
-    today = request.user.local_today()
     committed = [o for o in options if o.step_id is not None]
-    for option in committed:
-        option.step_overdue = option.step.state(today) == "overdue"
 
     option_forms = extra.pop("option_forms", {})
     groups = []
@@ -135,11 +111,11 @@ def _sheet_context(request, session, **extra):
         "option_groups": groups,
         "open_options": [o for o in options if o.step_id is None],
         "committed": committed,
-        "today": today,
+        "today": request.user.local_today(),
         "goal_form": GoalForm(instance=session),
         "reality_form": RealityForm(instance=session),
         "obstacle_form": ObstacleForm(prefix="obstacle"),
-        "commit_form": CommitForm(
+        "commit_form": GrowCommitForm(
             options=options, user=request.user, initial={"option": request.GET.get("commit")}
         ),
     }
@@ -401,7 +377,7 @@ def grow_commit(request, code):
     if refused := _refuse_if_old(request, session, "work"):
         return refused
     options = list(session.options.select_related("step").order_by("position", "pk"))
-    form = CommitForm(request.POST, options=options, user=request.user)
+    form = GrowCommitForm(request.POST, options=options, user=request.user)
     if form.is_valid():
         option = form.cleaned_data["option"]
         try:

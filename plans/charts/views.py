@@ -7,8 +7,8 @@ from django.views.decorators.http import require_GET
 
 from careerplan.templatetags.code_urls import code_url_for
 from plans.access import get_plan_for_owner
-from plans.charts import build_progress
-from plans.wallchart import CHART_FIELDS, build_wallchart
+from plans.charts.burnup import build_progress
+from plans.charts.wallchart import CHART_FIELDS, build_wallchart
 
 SCALES = ("week", "month")
 SCALE_CHOICES = [("", "Automatic"), ("week", "By week"), ("month", "By month")]

@@ -148,7 +148,7 @@ class OptionForm(forms.Form):
         return _squash(self.cleaned_data["text"])
 
 
-class CommitForm(forms.Form):
+class GrowCommitForm(forms.Form):
     """Way forward: commit to an option with a completion date and, if wanted, a reward."""
 
     option = forms.CharField(

@@ -1,11 +1,12 @@
-"""The progress pictures: burn-up series, on-time rate and their SVG geometry."""
+"""The progress pictures (plans.charts.burnup): burn-up series, on-time rate and their SVG
+geometry."""
 
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
-from plans.charts import (
+from plans.charts.burnup import (
     build_burnup,
     build_on_time,
     build_progress,
