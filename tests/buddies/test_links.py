@@ -6,8 +6,9 @@ import pytest
 import time_machine
 from django.core import signing
 
-from buddies import links, outbox
+from buddies import links
 from buddies.models import Notification
+from buddies.outbox import sweep
 from tests.buddies.pipeline import (
     AFTER,
     make_step,
@@ -17,7 +18,7 @@ from tests.buddies.pipeline import (
 @pytest.fixture
 def checkup(plan, buddyship):
     make_step(plan)
-    outbox.sweep_checkups(now=AFTER)
+    sweep.sweep_checkups(now=AFTER)
     return Notification.objects.get()
 
 
