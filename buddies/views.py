@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,7 +30,7 @@ from buddies.progress import build_progress
 from buddies.templatetags.buddy_tags import buddy_notes_context
 from buddies.views_mail import private
 from plans.access import get_step_for_owner
-from plans.models import Step
+from plans.models import Step, step_state
 
 # A planner may re-send an invitation once in this window: a double click or an
 # impatient second try does not mail the same person twice.
@@ -231,8 +231,9 @@ def notes_seen(request):
 @require_http_methods(["GET", "POST"])
 def checkup_answer(request, code):
     step = get_step_for_owner(request, code)
+    today = request.user.local_today()
     data = request.POST if request.method == "POST" else None
-    form = CheckupAnswerForm(data, user=request.user)
+    form = CheckupAnswerForm(data, step=step, today=today)
     status = 200
     if request.method == "POST":
         if step.status != Step.Status.OPEN:
@@ -240,14 +241,13 @@ def checkup_answer(request, code):
             messages.info(request, "This step is already closed.")
         elif form.is_valid():
             answer = form.cleaned_data["answer"]
-            with transaction.atomic():
-                if answer == CheckupAnswerForm.Answer.DONE:
-                    step.mark_done()
-                elif answer == CheckupAnswerForm.Answer.MORE_TIME:
-                    step.reschedule(form.cleaned_data["new_date"], form.cleaned_data["reason"])
-                else:
-                    step.mark_dropped(form.cleaned_data["reason"])
-                Note.objects.filter(step=step, seen__isnull=True).update(seen=timezone.now())
+            if answer == CheckupAnswerForm.Answer.DONE:
+                step.mark_done()
+            elif answer == CheckupAnswerForm.Answer.MORE_TIME:
+                step.reschedule(form.cleaned_data["new_date"], form.cleaned_data["reason"])
+            else:
+                step.mark_dropped(form.cleaned_data["reason"])
+            Note.objects.filter(step=step).mark_seen()
             has_buddies = Buddyship.objects.active().filter(planner=request.user).exists()
             messages.success(
                 request,
@@ -265,7 +265,7 @@ def checkup_answer(request, code):
     return render(
         request,
         "buddies/checkup_answer.html",
-        {"step": step, "form": form, "notes": notes, "today": request.user.local_today()},
+        {"step": step, "state": step_state(step, today), "form": form, "notes": notes},
         status=status,
     )
 
