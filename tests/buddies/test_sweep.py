@@ -34,7 +34,6 @@ def test_buddy_gets_one_checkup_per_due_step(step, buddyship):
     assert sweep.sweep_checkups(now=AFTER) == 1
     row = checkups().get()
     assert (row.buddyship, row.step, row.state) == (buddyship, step, Notification.State.PENDING)
-    assert row.key == f"{step.code}:2026-03-10"
     step.refresh_from_db()
     assert step.checkup_claimed == AFTER
 
@@ -64,17 +63,25 @@ def test_sweeping_twice_writes_nothing_twice(step, buddyship):
     assert checkups().count() == 1
 
 
-def test_a_second_sweep_that_read_the_step_before_the_claim_writes_nothing(step, buddyship):
-    # As if two sweeps read the same due step and the other one committed first.
-    Step.objects.filter(pk=step.pk).update(checkup_claimed=AFTER)
-    claimed = Step.objects.filter(pk=step.pk, checkup_claimed__isnull=True).update(
-        checkup_claimed=AFTER
-    )
-    assert claimed == 0
-    # Even if a row were written again, the unique constraint keeps one.
+def test_a_sweep_that_read_a_step_another_sweep_claimed_first_writes_nothing(step, buddyship):
+    # This sweep reads the due step; another sweep claims it and writes its check-up
+    # before this one claims.
+    stale = sweep.due_batch(AFTER, 10)
+    assert [row.pk for row in stale] == [step.pk]
+    assert sweep.sweep_checkups(now=AFTER) == 1
+
+    assert sweep.claim_and_write(stale, AFTER + dt.timedelta(seconds=1)) == 0
+    assert checkups().count() == 1
+    step.refresh_from_db()
+    assert step.checkup_claimed == AFTER
+
+
+def test_a_checkup_written_twice_for_the_same_date_is_one_row(step, buddyship):
+    # Whatever claimed the step before (a claim lost, a step claimed again), the same
+    # step and date is the same check-up.
     step.refresh_from_db()
     sweep.write_checkups([step], AFTER)
-    sweep.write_checkups([step], AFTER)
+    sweep.write_checkups([step], AFTER + dt.timedelta(minutes=1))
     assert checkups().count() == 1
 
 
@@ -130,11 +137,15 @@ def test_rescheduled_step_gets_a_new_checkup_for_its_new_date(step, buddyship):
     with time_machine.travel(AFTER, tick=False):
         step.reschedule(dt.date(2026, 3, 20), "The shop was closed")
     assert sweep.sweep_checkups(now=AFTER + dt.timedelta(days=1)) == 0
-    assert sweep.sweep_checkups(now=dt.datetime(2026, 3, 21, 9, tzinfo=dt.UTC)) == 1
-    assert set(checkups().values_list("key", flat=True)) == {
-        f"{step.code}:2026-03-10",
-        f"{step.code}:2026-03-20",
-    }
+    new_checkup = dt.datetime(2026, 3, 21, 9, tzinfo=dt.UTC)
+    assert sweep.sweep_checkups(now=new_checkup) == 1
+    with time_machine.travel(new_checkup, tick=False):
+        # The first date's check-up is no longer wanted; the new date's goes.
+        assert sender.send_pending() == {"skipped": 1, "sent": 1}
+    assert checkups().filter(step=step).count() == 2
+    [message] = mail.outbox
+    assert message.subject.startswith("Check-up:")
+    assert "Friday 20 March 2026" in message.body
 
 
 def test_reopened_step_is_not_checked_up_on_twice_for_the_same_date(step, buddyship):
