@@ -444,10 +444,16 @@ def test_a_name_cannot_inject_a_header(owner, plan, step, clock):
 
 
 def test_a_malformed_row_fails_alone_and_the_batch_goes_on(buddyship, step, clock):
-    rows.enqueue(Notification.Kind.LINK, buddyship, "link:not-a-link-code")
+    rows.enqueue(
+        Notification.Kind.ANSWER,
+        buddyship,
+        "k",
+        step=step,
+        payload={"outcome": "rescheduled", "old_date": "10/03/2026"},
+    )
     sweep.sweep_checkups()
     assert sender.send_pending() == {"failed": 1, "sent": 1}
-    assert "not a valid UUID" in Notification.objects.get(state="failed").last_error
+    assert "Invalid isoformat string" in Notification.objects.get(state="failed").last_error
 
 
 @pytest.mark.parametrize("steps", [3, 30])
