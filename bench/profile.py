@@ -38,13 +38,13 @@ def profile_sweep():
     from django.utils import timezone
 
     from bench.sweep import undo_sweep
-    from buddies import outbox
+    from buddies.outbox import sweep
     from plans.models import Step
 
     last = Step.objects.aggregate(last=Max("checkup_claimed"))["last"]
     if last is not None:
         undo_sweep(last)
-    return lambda: outbox.sweep_checkups(timezone.now())
+    return lambda: sweep.sweep_checkups(timezone.now())
 
 
 def main(argv=None):
@@ -85,16 +85,16 @@ def main(argv=None):
         work = profile_sweep()
     else:
         from bench.sweep import Sink, prepare_send
-        from buddies import outbox
+        from buddies.outbox import sender
 
         sink = Sink(port).__enter__()
         prepare_send(20)
-        while outbox.send_pending(limit=100):  # warm up: imports, templates, URL resolver
+        while sender.send_pending(limit=100):  # warm up: imports, templates, URL resolver
             pass
         prepare_send(args.rows)
 
         def work():
-            while outbox.send_pending(limit=100):
+            while sender.send_pending(limit=100):
                 pass
 
     profiler = Profiler(interval=0.001)

@@ -3,7 +3,8 @@
     python bench/sweep.py --steps 1000000 --due 10000            # SQLite, var/bench/sweep-.../
     python bench/sweep.py --db postgres://postgres@127.0.0.1:5432/x --steps 10000 --due 10000
 
-Everything runs the pipeline's own functions (buddies.outbox), never a copy:
+Everything runs the pipeline's own functions (buddies.outbox.sweep and .sender), never a
+copy:
 
 1. Seed a fresh database (bench/seed.py) with --steps steps of which exactly --due have a
    check-up due and unclaimed, on plans with active buddies.
@@ -96,7 +97,7 @@ def explain_sweep():
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from buddies.outbox import sweep_batch_size
+    from buddies.outbox.sweep import sweep_batch_size
     from plans.models import Step
 
     query = Step.objects.checkup_due(timezone.now()).order_by("checkup_due", "pk")
@@ -149,13 +150,13 @@ def reset_due():
 def time_sweeps(repeat):
     from django.utils import timezone
 
-    from buddies import outbox
+    from buddies.outbox import sweep
 
     runs = []
     for number in range(repeat):
         now = timezone.now()
         started, cpu = time.perf_counter(), time.process_time()
-        written = outbox.sweep_checkups(now)
+        written = sweep.sweep_checkups(now)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         from plans.models import Step
 
@@ -178,13 +179,13 @@ def send_worker(start, results, stop_when_empty=True, stop=None):
     setup_django()
     from django.db import connection
 
-    from buddies import outbox
+    from buddies.outbox import sender
 
     connection.ensure_connection()
     start.wait()
     sent = 0
     while True:
-        counts = outbox.send_pending(limit=100)
+        counts = sender.send_pending(limit=100)
         sent += counts.get("sent", 0)
         if not counts:
             if stop_when_empty and stop is None:
@@ -198,11 +199,11 @@ def send_worker(start, results, stop_when_empty=True, stop=None):
 def sweeper(start, stop, interval):
     """A beat stand-in: run the real sweep every `interval` seconds until stopped."""
     setup_django()
-    from buddies import outbox
+    from buddies.outbox import sweep
 
     start.wait()
     while not stop.is_set():
-        outbox.sweep_checkups()
+        sweep.sweep_checkups()
         stop.wait(interval)
 
 

@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from buddies import outbox
 from buddies.models import Notification
+from buddies.outbox.rows import schedule_send
 
 
 @admin.register(Notification)
@@ -72,5 +72,5 @@ class NotificationAdmin(admin.ModelAdmin):
             last_error="",
         )
         if count:
-            outbox.schedule_send()
+            schedule_send()
         self.message_user(request, f"{count} email(s) will be sent again.", messages.SUCCESS)

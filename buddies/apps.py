@@ -5,5 +5,6 @@ class BuddiesConfig(AppConfig):
     name = "buddies"
 
     def ready(self):
-        # Step changes become buddy emails (commitments, celebrations, answers).
+        # Step and buddyship changes become buddy emails (invitations, links,
+        # commitments, celebrations, answers).
         from buddies import receivers  # noqa: F401

@@ -7,7 +7,6 @@ from django.db.models import Q
 
 from buddies.models import Buddyship
 from plans.models import Plan, Step
-from plans.validators import validate_not_past
 
 # Characters that must never reach an email header or a one-line field: line breaks of
 # every kind (a name goes into "To:" and subjects) and the other control characters.
@@ -225,19 +224,23 @@ class CheckupAnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, step, today, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
-
-    def clean_new_date(self):
-        value = self.cleaned_data["new_date"]
-        validate_not_past(value, self.user)
-        return value
+        self.step = step
+        self.today = today
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("answer") == self.Answer.MORE_TIME:
-            if not cleaned.get("new_date") and "new_date" not in self.errors:
+            new_date = cleaned.get("new_date")
+            if new_date:
+                # The rule the planner's own reschedule form applies (Step.validate_new_date):
+                # not before today in the planner's zone, and not the date it already has.
+                try:
+                    self.step.validate_new_date(new_date, self.today)
+                except ValidationError as error:
+                    self.add_error("new_date", error)
+            elif "new_date" not in self.errors:
                 self.add_error("new_date", "Pick the new completion date.")
             if not cleaned.get("reason"):
                 self.add_error("reason", "Say in a few words why you need more time.")

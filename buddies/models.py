@@ -4,10 +4,11 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from buddies import signals
 from plans.models import Plan, Step
 
 # An invitation link works for two weeks: long enough for a busy friend, short enough
@@ -96,17 +97,33 @@ class Buddyship(models.Model):
     def is_live(self):
         return self.status in (Buddyship.Status.INVITED, Buddyship.Status.ACTIVE)
 
-    def issue_invitation(self, now=None):
-        """Give the invitation a fresh token and expiry; return the raw token.
+    def invite(self, plans, now=None):
+        """Save a new invitation sharing `plans` and write its email; return the raw token.
 
-        Only the hash is stored; a re-sent invitation replaces the token, so the link in
-        an earlier email stops working.
+        One transaction: an address invited twice at once (the unique constraint lets one
+        in) leaves neither a half-made buddyship nor an email.
+        """
+        with transaction.atomic():
+            self.save()
+            self.plans.set(plans)
+            return self.issue_invitation(now)
+
+    def issue_invitation(self, now=None):
+        """Give the invitation a fresh token and expiry and write its email; return the
+        raw token.
+
+        Only the hash is stored, and the raw token reaches the invited person only by that
+        email (buddies.receivers writes it on `invitation_issued`, in this transaction). A
+        re-sent invitation replaces the token, so the link in an earlier email stops
+        working.
         """
         now = now or timezone.now()
         token, digest = new_token()
-        self.invite_token_hash = digest
-        self.invite_expires = now + INVITATION_LIFETIME
-        self.save(update_fields=["invite_token_hash", "invite_expires"])
+        with transaction.atomic():
+            self.invite_token_hash = digest
+            self.invite_expires = now + INVITATION_LIFETIME
+            self.save(update_fields=["invite_token_hash", "invite_expires"])
+            signals.invitation_issued.send(sender=Buddyship, buddyship=self, token=token)
         return token
 
     def invitation_sent(self):
@@ -147,23 +164,25 @@ class Buddyship(models.Model):
         )
 
     def follow_without_account(self, now=None):
-        """Accept without an account; return the raw token of a new private progress link
-        (None if the invitation could not be answered)."""
+        """Accept without an account; return the raw token of a new private progress link,
+        emailed to the follower (None if the invitation could not be answered)."""
         now = now or timezone.now()
-        if not self._answer_invitation(
-            now, status=Buddyship.Status.ACTIVE, accepted=now, unsubscribed=None
-        ):
-            return None
-        return self.new_link(now)
+        with transaction.atomic():
+            if not self._answer_invitation(
+                now, status=Buddyship.Status.ACTIVE, accepted=now, unsubscribed=None
+            ):
+                return None
+            return self.new_link(now)
 
     def decline(self, now=None):
         now = now or timezone.now()
         return self._answer_invitation(now, status=Buddyship.Status.DECLINED, ended=now)
 
     def _end(self, status, now):
-        changed = Buddyship.objects.live().filter(pk=self.pk).update(status=status, ended=now)
-        # Links die with the buddyship, at once, even if the status changed elsewhere.
-        self.revoke_links(now)
+        with transaction.atomic():
+            changed = Buddyship.objects.live().filter(pk=self.pk).update(status=status, ended=now)
+            # Links die with the buddyship, at once, even if the status changed elsewhere.
+            self.revoke_links(now)
         if changed:
             self.status, self.ended = status, now
         return bool(changed)
@@ -179,15 +198,31 @@ class Buddyship(models.Model):
             return False
         return self._end(Buddyship.Status.LEFT, now)
 
-    def live_link(self):
-        return self.links.filter(revoked__isnull=True).order_by("-created").first()
+    def save_settings(self, plans):
+        """Save what this buddy sees and which emails they get (as set on this instance)
+        and the plans shared, together. Only those fields are written, so a buddy who
+        left meanwhile stays gone."""
+        with transaction.atomic():
+            self.save(update_fields=["share_journal", "celebrations", "digest"])
+            self.plans.set(plans)
+
+    def unsubscribe(self, now=None):
+        """Stop every email but those the buddy asks for. A second call keeps the first
+        instant (the update is conditional), so a replayed one-click POST changes nothing."""
+        Buddyship.objects.filter(pk=self.pk, unsubscribed__isnull=True).update(
+            unsubscribed=now or timezone.now()
+        )
+        self.refresh_from_db(fields=["unsubscribed"])
 
     def new_link(self, now=None):
-        """Revoke any live private link and make a new one; return its raw token."""
+        """Revoke any live private link, make a new one and write the email that carries
+        it (buddies.receivers, on `link_issued`), in one transaction; return the raw token."""
         now = now or timezone.now()
-        self.revoke_links(now)
         token, digest = new_token()
-        ShareLink.objects.create(buddyship=self, token_hash=digest, created=now)
+        with transaction.atomic():
+            self.revoke_links(now)
+            link = ShareLink.objects.create(buddyship=self, token_hash=digest, created=now)
+            signals.link_issued.send(sender=Buddyship, buddyship=self, link=link, token=token)
         return token
 
     def revoke_links(self, now=None):
@@ -209,6 +244,16 @@ class ShareLink(models.Model):
         return f"Link for {self.buddyship}"
 
 
+class NoteQuerySet(models.QuerySet):
+    def for_planner(self, planner):
+        """The notes the planner's buddies sent them."""
+        return self.filter(buddyship__planner=planner)
+
+    def mark_seen(self, now=None):
+        """Mark the unseen ones seen (one UPDATE); return how many there were."""
+        return self.filter(seen__isnull=True).update(seen=now or timezone.now())
+
+
 class Note(models.Model):
     """Something a buddy sent the planner: a cheer, a question, a confirmation."""
 
@@ -227,6 +272,8 @@ class Note(models.Model):
     text = models.CharField(max_length=500, blank=True)
     created = models.DateTimeField(default=timezone.now)
     seen = models.DateTimeField(null=True, blank=True)
+
+    objects = NoteQuerySet.as_manager()
 
     class Meta:
         indexes = [
@@ -304,3 +351,31 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.buddyship.email} ({self.state})"
+
+    # The note each one-click answer from an email leaves the planner.
+    ANSWER_NOTES = {"ask": Note.Kind.ASK, "cheer": Note.Kind.CHEER, "confirm": Note.Kind.CONFIRM}
+
+    def record_answer(self, action, text, now=None):
+        """Leave the planner the buddy's one-click answer to this email, once per email and
+        answer; return the note, or None if this answer was given already (a replayed
+        POST, a second tab) or the buddy is no longer active."""
+        now = now or timezone.now()
+        with transaction.atomic():
+            # Lock the row so two POSTs at once cannot both see "not answered yet".
+            locked = Notification.objects.select_for_update().get(pk=self.pk)
+            answered = locked.payload.get("answered", {})
+            if action in answered:
+                return None
+            if not Buddyship.objects.active().filter(pk=locked.buddyship_id).exists():
+                return None
+            note = Note.objects.create(
+                buddyship_id=locked.buddyship_id,
+                step_id=locked.step_id,
+                kind=self.ANSWER_NOTES[action],
+                text=text,
+                created=now,
+            )
+            locked.payload = {**locked.payload, "answered": {**answered, action: now.isoformat()}}
+            locked.save(update_fields=["payload"])
+        self.payload = locked.payload
+        return note

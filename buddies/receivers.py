@@ -1,8 +1,8 @@
-"""Turn what happens to steps into buddy emails, through the outbox.
+"""Turn what happens to steps and buddyships into buddy emails, through the outbox.
 
-Each receiver runs inside the planner's transaction (plans.signals are sent there), so
-the outbox row commits or rolls back with the change it reports; the send task is asked
-for only after commit (outbox.enqueue uses transaction.on_commit).
+Each receiver runs inside the transaction of the change it reports (plans.signals and
+buddies.signals are sent there), so the outbox row commits or rolls back with it; the
+send task is asked for only after commit (rows.enqueue uses transaction.on_commit).
 """
 
 from datetime import timedelta
@@ -11,8 +11,9 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
-from buddies import outbox
+from buddies import signals as buddy_signals
 from buddies.models import Buddyship, Notification
+from buddies.outbox import rows
 from plans import signals
 from plans.models import Plan, Step, StepEvent
 
@@ -22,6 +23,23 @@ COMMITMENT_GATHER = timedelta(minutes=5)
 
 # States in which the buddy may have read the check-up, so they hear the answer.
 CHECKUP_REACHED = [Notification.State.SENT, Notification.State.AMBIGUOUS]
+
+
+@receiver(buddy_signals.invitation_issued, sender=Buddyship, dispatch_uid="buddies-invitation")
+def send_invitation(sender, buddyship, token, **kwargs):
+    """The invitation email carries the raw token (`secret`, erased once it is sent)."""
+    rows.enqueue(
+        Notification.Kind.INVITATION,
+        buddyship,
+        rows.invitation_key(buddyship),
+        payload={"secret": token},
+    )
+
+
+@receiver(buddy_signals.link_issued, sender=Buddyship, dispatch_uid="buddies-link")
+def send_link(sender, buddyship, link, token, **kwargs):
+    """The private-link email carries the raw token (`secret`, erased once it is sent)."""
+    rows.enqueue(Notification.Kind.LINK, buddyship, rows.link_key(link), payload={"secret": token})
 
 
 def buddies_to_tell(plan):
@@ -64,19 +82,23 @@ def gather_commitment(buddyship, step, now=None):
                 waiting.payload = {**waiting.payload, "steps": [*steps, code]}
                 waiting.save(update_fields=["payload"])
             return waiting
-        return outbox.enqueue(
+        return rows.enqueue(
             Notification.Kind.COMMITMENT,
             buddyship,
-            outbox.checkup_key(step),
+            rows.commitment_key(step),
             payload={"steps": [code]},
             not_before=now + COMMITMENT_GATHER,
         )
 
 
-def _checkup_readers(step, key):
+def _checkup_readers(step, due_date=None):
+    """The buddies who may have read the step's check-up for `due_date` (its date)."""
     return set(
         Notification.objects.filter(
-            kind=Notification.Kind.CHECKUP, step=step, key=key, state__in=CHECKUP_REACHED
+            kind=Notification.Kind.CHECKUP,
+            step=step,
+            key=rows.checkup_key(step, due_date),
+            state__in=CHECKUP_REACHED,
         ).values_list("buddyship_id", flat=True)
     )
 
@@ -85,31 +107,31 @@ def _checkup_readers(step, key):
 def tell_done(sender, step, **kwargs):
     """A buddy who got the check-up hears the answer; the others get a celebration,
     unless they turned celebrations off."""
-    key = outbox.checkup_key(step)
-    readers = _checkup_readers(step, key)
+    readers = _checkup_readers(step)
     for buddyship in buddies_to_tell(step.plan):
         if buddyship.pk in readers:
-            outbox.enqueue(
+            rows.enqueue(
                 Notification.Kind.ANSWER,
                 buddyship,
-                f"{key}:done",
+                rows.answer_key(step, "done"),
                 step=step,
                 payload={"outcome": "done"},
             )
         elif buddyship.celebrations:
-            outbox.enqueue(Notification.Kind.CELEBRATION, buddyship, key, step=step)
+            rows.enqueue(
+                Notification.Kind.CELEBRATION, buddyship, rows.celebration_key(step), step=step
+            )
 
 
 @receiver(signals.step_rescheduled, sender=Step, dispatch_uid="buddies-step-rescheduled")
 def tell_rescheduled(sender, step, old_date=None, reason="", **kwargs):
     if old_date is None:
         return
-    key = outbox.checkup_key(step, old_date)
     _tell_answer(
         step,
-        key,
         "rescheduled",
         {"old_date": old_date.isoformat(), "new_date": step.due_date.isoformat(), "reason": reason},
+        due_date=old_date,
     )
 
 
@@ -118,20 +140,19 @@ def tell_dropped(sender, step, **kwargs):
     if step.due_date is None:
         return
     event = step.events.filter(kind=StepEvent.Kind.DROPPED).order_by("-created", "-pk").first()
-    _tell_answer(
-        step, outbox.checkup_key(step), "dropped", {"reason": event.reason if event else ""}
-    )
+    _tell_answer(step, "dropped", {"reason": event.reason if event else ""})
 
 
-def _tell_answer(step, key, outcome, payload):
-    readers = _checkup_readers(step, key)
+def _tell_answer(step, outcome, payload, due_date=None):
+    """Tell the buddies who got the check-up for `due_date` (the step's date) the answer."""
+    readers = _checkup_readers(step, due_date)
     if not readers:
         return
     for buddyship in buddies_to_tell(step.plan).filter(pk__in=readers):
-        outbox.enqueue(
+        rows.enqueue(
             Notification.Kind.ANSWER,
             buddyship,
-            f"{key}:{outcome}",
+            rows.answer_key(step, outcome, due_date),
             step=step,
             payload={"outcome": outcome, **payload},
         )

@@ -9,15 +9,13 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from buddies import outbox
 from buddies.access import (
     get_buddyship_for_buddy,
     get_buddyship_for_link,
@@ -27,12 +25,12 @@ from buddies.access import (
     shared_plans,
 )
 from buddies.forms import CheckupAnswerForm, CheerForm, InviteForm, ShareSettingsForm
-from buddies.models import Buddyship, Note, Notification, ShareLink
+from buddies.models import Buddyship, Note, ShareLink
 from buddies.progress import build_progress
 from buddies.templatetags.buddy_tags import buddy_notes_context
 from buddies.views_mail import private
 from plans.access import get_step_for_owner
-from plans.models import Step
+from plans.models import Step, step_state
 
 # A planner may re-send an invitation once in this window: a double click or an
 # impatient second try does not mail the same person twice.
@@ -42,8 +40,6 @@ RESEND_INTERVAL = timedelta(minutes=2)
 CHEERS_PER_HOUR = 30
 # Ended buddyships listed under the live ones (older ones stay in the database).
 ENDED_SHOWN = 10
-# The commitments listed in an invitation.
-COMMITMENTS_IN_INVITATION = 10
 
 
 def _owns_address(user, email):
@@ -51,53 +47,6 @@ def _owns_address(user, email):
     if user.email.lower() == email.lower():
         return True
     return user.emailaddress_set.filter(email__iexact=email, verified=True).exists()
-
-
-def _invitation_payload(buddyship, token):
-    """The invitation email's content, fixed when it is sent; `secret` (the raw token)
-    is erased by the sender once the message is handed over."""
-    plans = []
-    for plan in buddyship.plans.order_by("-created"):
-        steps = (
-            plan.steps.open()
-            .dated()
-            .filter(due_date__gte=buddyship.planner.local_today())
-            .order_by("due_date", "position")[:COMMITMENTS_IN_INVITATION]
-        )
-        plans.append(
-            {
-                "goal": plan.goal,
-                "target_date": date_format(plan.target_date, "j F Y") if plan.target_date else "",
-                "steps": [
-                    {
-                        "title": step.title,
-                        "due_date": step.due_date.isoformat(),
-                        "due": date_format(step.due_date, "l j F Y"),
-                    }
-                    for step in steps
-                ],
-            }
-        )
-    return {"secret": token, "plans": plans}
-
-
-def _send_invitation(buddyship):
-    token = buddyship.issue_invitation()
-    outbox.enqueue(
-        Notification.Kind.INVITATION,
-        buddyship,
-        outbox.invitation_key(buddyship),
-        payload=_invitation_payload(buddyship, token),
-    )
-
-
-def _send_link(buddyship, token):
-    outbox.enqueue(
-        Notification.Kind.LINK,
-        buddyship,
-        outbox.link_key(buddyship.live_link()),
-        payload={"secret": token},
-    )
 
 
 # The planner's side ---------------------------------------------------------------
@@ -154,13 +103,10 @@ def buddy_list(request):
 def buddy_invite(request):
     form = InviteForm(request.POST, planner=request.user)
     if form.is_valid():
+        buddyship = form.save(commit=False)
+        buddyship.planner = request.user
         try:
-            with transaction.atomic():
-                buddyship = form.save(commit=False)
-                buddyship.planner = request.user
-                buddyship.save()
-                form.save_m2m()
-                _send_invitation(buddyship)
+            buddyship.invite(form.cleaned_data["plans"])
         except IntegrityError:
             # Two tabs inviting the same address at once: the constraint let one in.
             form.add_error("email", "You have already invited this person.")
@@ -185,8 +131,7 @@ def buddy_edit(request, code):
     form = ShareSettingsForm(data, instance=buddyship, planner=request.user)
     if request.method == "POST":
         if form.is_valid():
-            with transaction.atomic():
-                form.save()
+            buddyship.save_settings(form.cleaned_data["plans"])
             messages.success(request, f"Saved what {buddyship.name} can see.")
             return redirect("buddies-list")
         status = 422
@@ -240,8 +185,7 @@ def buddy_resend(request, code):
     if sent and timezone.now() - sent < RESEND_INTERVAL:
         messages.info(request, f"The invitation to {buddyship.name} went out a moment ago.")
         return redirect("buddies-list")
-    with transaction.atomic():
-        _send_invitation(buddyship)
+    buddyship.issue_invitation()
     messages.success(
         request, f"Invitation re-sent to {buddyship.name}. The earlier link no longer works."
     )
@@ -255,9 +199,7 @@ def buddy_link_rotate(request, code):
     if buddyship.status != Buddyship.Status.ACTIVE or buddyship.user_id is not None:
         messages.info(request, f"{buddyship.name} signs in to see your progress: no link needed.")
         return redirect("buddies-list")
-    with transaction.atomic():
-        token = buddyship.new_link()
-        _send_link(buddyship, token)
+    buddyship.new_link()
     messages.success(
         request, f"{buddyship.name}'s old link stopped working; a new one is on its way to them."
     )
@@ -279,9 +221,7 @@ def buddy_link_revoke(request, code):
 @login_required
 @require_POST
 def notes_seen(request):
-    Note.objects.filter(buddyship__planner=request.user, seen__isnull=True).update(
-        seen=timezone.now()
-    )
+    Note.objects.for_planner(request.user).mark_seen()
     if request.htmx:
         return render(request, "buddies/_notes.html", buddy_notes_context(request.user))
     return redirect("plans-dashboard")
@@ -291,8 +231,9 @@ def notes_seen(request):
 @require_http_methods(["GET", "POST"])
 def checkup_answer(request, code):
     step = get_step_for_owner(request, code)
+    today = request.user.local_today()
     data = request.POST if request.method == "POST" else None
-    form = CheckupAnswerForm(data, user=request.user)
+    form = CheckupAnswerForm(data, step=step, today=today)
     status = 200
     if request.method == "POST":
         if step.status != Step.Status.OPEN:
@@ -300,14 +241,13 @@ def checkup_answer(request, code):
             messages.info(request, "This step is already closed.")
         elif form.is_valid():
             answer = form.cleaned_data["answer"]
-            with transaction.atomic():
-                if answer == CheckupAnswerForm.Answer.DONE:
-                    step.mark_done()
-                elif answer == CheckupAnswerForm.Answer.MORE_TIME:
-                    step.reschedule(form.cleaned_data["new_date"], form.cleaned_data["reason"])
-                else:
-                    step.mark_dropped(form.cleaned_data["reason"])
-                Note.objects.filter(step=step, seen__isnull=True).update(seen=timezone.now())
+            if answer == CheckupAnswerForm.Answer.DONE:
+                step.mark_done()
+            elif answer == CheckupAnswerForm.Answer.MORE_TIME:
+                step.reschedule(form.cleaned_data["new_date"], form.cleaned_data["reason"])
+            else:
+                step.mark_dropped(form.cleaned_data["reason"])
+            Note.objects.filter(step=step).mark_seen()
             has_buddies = Buddyship.objects.active().filter(planner=request.user).exists()
             messages.success(
                 request,
@@ -325,7 +265,7 @@ def checkup_answer(request, code):
     return render(
         request,
         "buddies/checkup_answer.html",
-        {"step": step, "form": form, "notes": notes, "today": request.user.local_today()},
+        {"step": step, "state": step_state(step, today), "form": form, "notes": notes},
         status=status,
     )
 
@@ -422,11 +362,9 @@ def invitation_follow(request, token):
     if problem:
         return problem
     if request.method == "POST":
-        with transaction.atomic():
-            link_token = buddyship.follow_without_account()
-            if link_token is None:
-                return _invitation_problem(request, buddyship.invitation_state(), buddyship)
-            _send_link(buddyship, link_token)
+        link_token = buddyship.follow_without_account()
+        if link_token is None:
+            return _invitation_problem(request, buddyship.invitation_state(), buddyship)
         messages.success(
             request,
             "You're following along. This page is your private link: bookmark it. "

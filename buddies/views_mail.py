@@ -5,17 +5,14 @@ button will do; the POST acts. Every refusal is a page that says why, with a 4xx
 and changes nothing.
 """
 
-from django.db import transaction
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from buddies import links
 from buddies.forms import NoteTextForm
-from buddies.models import Buddyship, Note, Notification
-
-NOTE_KINDS = {"ask": Note.Kind.ASK, "cheer": Note.Kind.CHEER, "confirm": Note.Kind.CONFIRM}
+from buddies.models import Buddyship
+from buddies.outbox.kinds import KINDS
 
 
 def private(response):
@@ -84,7 +81,7 @@ def mail_action(request, token):
             "nothing was sent.",
             410,
         )
-    if action not in _offered(notification):
+    if action not in KINDS[notification.kind].actions:
         return _problem(
             request, "This link doesn\u2019t work", "This email offers no such answer.", 400
         )
@@ -94,7 +91,7 @@ def mail_action(request, token):
         if not form.is_valid():
             status = 422
         else:
-            note = _answer(notification, action, form.cleaned_data["text"])
+            note = notification.record_answer(action, form.cleaned_data["text"])
             if note is None:
                 return _problem(
                     request,
@@ -121,36 +118,6 @@ def mail_action(request, token):
     )
 
 
-def _offered(notification):
-    from buddies.outbox import ACTIONS
-
-    return ACTIONS.get(notification.kind, ())
-
-
-def _answer(notification, action, text):
-    """Write the buddy's note once per email and answer; return it, or None if this
-    answer was already given (a replayed POST, or a second tab)."""
-    now = timezone.now()
-    with transaction.atomic():
-        # Lock the row so two POSTs at once cannot both see "not answered yet".
-        locked = Notification.objects.select_for_update().get(pk=notification.pk)
-        answered = locked.payload.get("answered", {})
-        if action in answered:
-            return None
-        if not Buddyship.objects.active().filter(pk=locked.buddyship_id).exists():
-            return None
-        note = Note.objects.create(
-            buddyship_id=locked.buddyship_id,
-            step_id=locked.step_id,
-            kind=NOTE_KINDS[action],
-            text=text,
-            created=now,
-        )
-        locked.payload = {**locked.payload, "answered": {**answered, action: now.isoformat()}}
-        locked.save(update_fields=["payload"])
-    return note
-
-
 def _context(notification, action, **extra):
     return {
         "planner_name": notification.buddyship.planner.display_name or "your friend",
@@ -170,11 +137,7 @@ def mail_unsubscribe(request, token):
         return _bad_link(request, error)
     done = False
     if request.method == "POST":
-        # Conditional, so a replayed POST keeps the first instant and changes nothing.
-        Buddyship.objects.filter(pk=buddyship.pk, unsubscribed__isnull=True).update(
-            unsubscribed=timezone.now()
-        )
-        buddyship.refresh_from_db(fields=["unsubscribed"])
+        buddyship.unsubscribe()
         done = True
     return private(
         render(

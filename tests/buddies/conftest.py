@@ -5,6 +5,7 @@ from django.test import Client
 from django.utils import timezone
 
 from buddies.models import Buddyship, ShareLink, new_token
+from careerplan.celery import app as celery_app
 from tests.factories import PlanFactory, UserFactory
 
 
@@ -55,3 +56,11 @@ def buddyship(owner, plan, buddy):
 @pytest.fixture
 def other_plan(owner):
     return PlanFactory(owner=owner, goal="I will be teaching pottery evening classes by 2028")
+
+
+@pytest.fixture
+def send_requests(monkeypatch):
+    """The names of the tasks the outbox puts on the broker, kept here instead."""
+    asked = []
+    monkeypatch.setattr(celery_app, "send_task", lambda name, *args, **kwargs: asked.append(name))
+    return asked

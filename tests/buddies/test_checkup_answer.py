@@ -3,9 +3,10 @@
 import datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 
-from buddies.models import Note
+from buddies.models import Note, Notification
 from plans.models import Step, StepEvent
 from tests.factories import StepFactory
 
@@ -87,19 +88,76 @@ def test_more_time_needs_a_date_and_a_reason(owner_client, due_step):
     assert not due_step.events.filter(kind=StepEvent.Kind.RESCHEDULED).exists()
 
 
-def test_more_time_refuses_a_past_date_and_keeps_the_reason(owner, owner_client, due_step):
-    past = owner.local_today() - datetime.timedelta(days=1)
+def assert_more_time_refused(response, step, due_date, message):
+    """Refused next to the date field (422), the reason kept, and nothing written."""
+    assert response.status_code == 422
+    assert message in " ".join(response.context["form"].errors["new_date"])
+    assert message in response.text
+    assert "Busy week" in response.text
+    step.refresh_from_db()
+    assert (step.status, step.due_date) == (Step.Status.OPEN, due_date)
+    assert not step.events.filter(kind=StepEvent.Kind.RESCHEDULED).exists()
+    assert not Notification.objects.filter(kind=Notification.Kind.ANSWER).exists()
+
+
+def test_more_time_refuses_a_past_date_and_keeps_the_reason(
+    owner, owner_client, due_step, buddyship
+):
+    due = due_step.due_date
+    past = owner.local_today() - datetime.timedelta(days=2)
 
     response = owner_client.post(
         answer_url(due_step),
         {"answer": "more_time", "new_date": past.isoformat(), "reason": "Busy week"},
     )
 
+    assert_more_time_refused(response, due_step, due, "cannot be in the past")
+
+
+def test_more_time_refuses_the_date_the_step_already_has(owner, owner_client, plan, buddyship):
+    # As the planner's own reschedule form does (Step.validate_new_date).
+    step = StepFactory(plan=plan, title="Ring the landlord", due_date=owner.local_today())
+
+    response = owner_client.post(
+        answer_url(step),
+        {"answer": "more_time", "new_date": step.due_date.isoformat(), "reason": "Busy week"},
+    )
+
+    assert_more_time_refused(response, step, step.due_date, "That is the date it already has")
+
+
+def test_past_is_judged_in_the_planners_zone(owner, owner_client, due_step):
+    owner.tz = "Pacific/Kiritimati"  # UTC+14: already tomorrow there for most of the day
+    owner.save(update_fields=["tz"])
+    utc_today = datetime.datetime.now(datetime.UTC).date()
+    with time_machine.travel(datetime.datetime.combine(utc_today, datetime.time(12), datetime.UTC)):
+        response = owner_client.post(
+            answer_url(due_step),
+            {"answer": "more_time", "new_date": utc_today.isoformat(), "reason": "Busy week"},
+        )
+
     assert response.status_code == 422
     assert "cannot be in the past" in response.text
-    assert "Busy week" in response.text
+
+
+def test_a_date_given_with_another_answer_is_not_checked(owner_client, due_step):
+    response = owner_client.post(
+        answer_url(due_step), {"answer": "done", "new_date": due_step.due_date.isoformat()}
+    )
+
+    assert response.status_code == 302
     due_step.refresh_from_db()
-    assert due_step.due_date == past
+    assert due_step.status == Step.Status.DONE
+
+
+@pytest.mark.parametrize(("days", "passed"), [(-1, True), (0, False)])
+def test_the_date_is_marked_passed_from_the_day_after_it(owner, owner_client, plan, days, passed):
+    step = StepFactory(plan=plan, due_date=owner.local_today() + datetime.timedelta(days=days))
+
+    response = owner_client.get(answer_url(step))
+
+    assert response.context["state"] == ("overdue" if passed else "due")
+    assert ('badge text-bg-danger">passed' in response.text) is passed
 
 
 def test_an_answer_is_required(owner_client, due_step):

@@ -9,8 +9,8 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
 
-from buddies import outbox
 from buddies.models import Buddyship, Notification, ShareLink
+from buddies.outbox import sender
 from tests.buddies.conftest import client_for, make_buddyship
 from tests.factories import UserFactory
 
@@ -288,7 +288,7 @@ def test_invitation_email_carries_names_commitments_and_the_three_answers(
     )
     token = Notification.objects.get().payload["secret"]
 
-    assert outbox.send_pending() == {"sent": 1}
+    assert sender.send_pending() == {"sent": 1}
 
     message = mail.outbox[-1]
     assert message.to == ["Bea <bea@example.com>"]
@@ -320,7 +320,7 @@ def test_invitation_email_escapes_the_message_in_html(owner, owner_client, plan)
         },
     )
 
-    outbox.send_pending()
+    sender.send_pending()
 
     message = mail.outbox[-1]
     assert "<script>" not in message.alternatives[0][0]
@@ -332,7 +332,7 @@ def test_private_link_email_reaches_a_follower(client, invited):
     mail.outbox.clear()
     response = client.post(url("buddies-invitation-follow", token))
 
-    outbox.send_pending()
+    sender.send_pending()
 
     message = mail.outbox[-1]
     assert message.subject == "Your private link to Olivia Owner's progress"

@@ -4,11 +4,15 @@ import datetime
 
 import pytest
 import time_machine
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from buddies.models import Buddyship, Notification, ShareLink, hash_token
+from buddies.outbox import sender
 from tests.buddies.conftest import make_buddyship, make_link
+from tests.buddies.pipeline import html_of
 from tests.factories import PlanFactory
 
 LIST = reverse("buddies-list")
@@ -86,15 +90,29 @@ def test_invite_creates_an_invitation_with_a_hashed_single_use_token(owner, owne
     assert token not in buddyship.invite_token_hash
 
 
-def test_invitation_payload_lists_what_the_planner_committed_to(owner, owner_client, plan):
-    plan.add_step("Call Ana about the shop", owner.local_today() + datetime.timedelta(days=4))
+def test_invitation_email_lists_the_plans_and_what_is_committed_to_from_today(
+    owner, owner_client, plan
+):
+    today = owner.local_today()
+    plan.add_step("Call Ana about the shop", today + datetime.timedelta(days=4))
     plan.add_step("Undated idea")
+    plan.add_step("Ring the bank", today + datetime.timedelta(days=2)).mark_done()
+    plan.add_step("Visit the fair", today - datetime.timedelta(days=1))
 
     owner_client.post(INVITE, invite_data(plan))
+    assert sender.send_pending() == {"sent": 1}
 
-    payload = Notification.objects.get().payload
-    assert payload["plans"][0]["goal"] == plan.goal
-    assert [step["title"] for step in payload["plans"][0]["steps"]] == ["Call Ana about the shop"]
+    [message] = mail.outbox
+    for body in (message.body, html_of(message)):
+        assert f"Their goal: {plan.goal}" in body.replace("<strong>", "").replace("</strong>", "")
+        assert f"by {date_format(plan.target_date, 'j F Y')}" in body
+        assert (
+            "Call Ana about the shop, by "
+            + date_format(today + datetime.timedelta(days=4), "l j F Y")
+            in body
+        )
+        for left_out in ("Undated idea", "Ring the bank", "Visit the fair"):
+            assert left_out not in body
 
 
 def assert_refused(response, field, message):

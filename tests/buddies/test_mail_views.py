@@ -9,8 +9,9 @@ from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
-from buddies import links, outbox
+from buddies import links
 from buddies.models import Buddyship, Note, Notification
+from buddies.outbox import rows, sender, sweep
 from tests.buddies.pipeline import (
     AFTER,
     make_step,
@@ -25,8 +26,8 @@ def step(plan):
 @pytest.fixture
 def checkup(step, buddyship):
     with time_machine.travel(AFTER, tick=False):
-        outbox.sweep_checkups()
-        outbox.send_pending()
+        sweep.sweep_checkups()
+        sender.send_pending()
     return Notification.objects.get(kind=Notification.Kind.CHECKUP)
 
 
@@ -169,9 +170,7 @@ def test_an_answer_about_a_plan_no_longer_shared_is_refused(client, checkup, bud
 
 
 def test_an_answer_the_email_did_not_offer_is_refused(client, plan, buddyship):
-    celebration = outbox.enqueue(
-        Notification.Kind.CELEBRATION, buddyship, "k", step=make_step(plan)
-    )
+    celebration = rows.enqueue(Notification.Kind.CELEBRATION, buddyship, "k", step=make_step(plan))
     assert client.post(action_url(celebration, "cheer")).status_code == 200
     response = client.post(action_url(celebration, "confirm"))
     assert response.status_code == 400
@@ -179,7 +178,7 @@ def test_an_answer_the_email_did_not_offer_is_refused(client, plan, buddyship):
 
 
 def test_a_commitment_cheer_is_about_no_single_step(client, plan, buddyship):
-    commitment = outbox.enqueue(Notification.Kind.COMMITMENT, buddyship, "k", payload={})
+    commitment = rows.enqueue(Notification.Kind.COMMITMENT, buddyship, "k", payload={})
     assert client.post(action_url(commitment, "cheer")).status_code == 200
     assert Note.objects.get().step is None
 
@@ -246,8 +245,8 @@ def test_unsubscribed_buddy_gets_no_more_checkups(client, plan, buddyship):
     client.post(unsubscribe_url(buddyship))
     make_step(plan)
     with time_machine.travel(AFTER, tick=False):
-        assert outbox.sweep_checkups() == 0
-        assert outbox.send_pending() == {}
+        assert sweep.sweep_checkups() == 0
+        assert sender.send_pending() == {}
 
 
 def test_a_bad_unsubscribe_link_is_a_clear_400(client, buddyship):

@@ -8,9 +8,10 @@ import pytest
 import time_machine
 from django.core import mail
 
-from buddies import outbox
 from buddies.models import Buddyship, Notification
+from buddies.outbox import rows, sender, sweep
 from buddies.tasks import send_notifications
+from careerplan.celery import app as celery_app
 from tests.buddies.conftest import make_buddyship
 from tests.buddies.pipeline import (
     AFTER,
@@ -36,7 +37,7 @@ def step(plan):
 
 @pytest.fixture
 def checkup(step, buddyship, clock):
-    assert outbox.sweep_checkups() == 1
+    assert sweep.sweep_checkups() == 1
     return Notification.objects.get(kind=Notification.Kind.CHECKUP)
 
 
@@ -49,7 +50,7 @@ def state_of(notification):
 
 
 def test_checkup_email_names_buddy_planner_step_and_date_in_both_bodies(checkup):
-    assert outbox.send_pending() == {"sent": 1}
+    assert sender.send_pending() == {"sent": 1}
     [message] = mail.outbox
     assert message.subject == "Check-up: how did Olivia Owner get on with “Visit three bookshops”?"
     assert message.to == ["Bea Buddy <bea@example.com>"]
@@ -66,14 +67,14 @@ def test_checkup_email_names_buddy_planner_step_and_date_in_both_bodies(checkup)
 
 
 def test_checkup_email_never_shows_the_planners_address(checkup):
-    outbox.send_pending()
+    sender.send_pending()
     raw = mail.outbox[0].message().as_string()
     assert "olivia@example.com" not in raw
     assert "olivia@example.com" not in html_of(mail.outbox[0])
 
 
 def test_checkup_email_has_a_stable_message_id_and_one_click_unsubscribe(checkup):
-    outbox.send_pending()
+    sender.send_pending()
     headers = mail.outbox[0].extra_headers
     assert headers["Message-ID"] == f"<{checkup.code}@127.0.0.1>"
     unsubscribe = urls_in(headers["List-Unsubscribe"])
@@ -89,7 +90,7 @@ def test_checkup_email_has_a_stable_message_id_and_one_click_unsubscribe(checkup
 
 
 def test_checkup_email_links_are_three_signed_answers_progress_and_unsubscribe(checkup, buddyship):
-    outbox.send_pending()
+    sender.send_pending()
     text_links = urls_in(mail.outbox[0].body)
     answers = [url for url in text_links if "/buddies/m/a/" in url]
     assert len(set(answers)) == 3
@@ -100,7 +101,7 @@ def test_checkup_email_links_are_three_signed_answers_progress_and_unsubscribe(c
 
 def test_sent_row_records_when_and_keeps_no_secret(checkup, clock):
     Notification.objects.filter(pk=checkup.pk).update(payload={"secret": "s3cret", "kept": 1})
-    outbox.send_pending()
+    sender.send_pending()
     checkup.refresh_from_db()
     assert (checkup.state, checkup.sent_at, checkup.attempts) == ("sent", AFTER, 1)
     assert checkup.payload == {"kept": 1}
@@ -112,7 +113,7 @@ def test_sent_row_records_when_and_keeps_no_secret(checkup, clock):
 
 def test_step_done_between_sweep_and_send_sends_no_checkup(checkup, step):
     step.mark_done()
-    outbox.send_pending()
+    sender.send_pending()
     assert state_of(checkup) == Notification.State.SKIPPED
     assert checkup.last_error == "The step is done."
     assert not any(
@@ -122,14 +123,14 @@ def test_step_done_between_sweep_and_send_sends_no_checkup(checkup, step):
 
 def test_step_dropped_between_sweep_and_send_sends_no_checkup(checkup, step):
     step.mark_dropped("No longer needed")
-    outbox.send_pending()
+    sender.send_pending()
     assert state_of(checkup) == Notification.State.SKIPPED
     assert mail.outbox == []
 
 
 def test_step_rescheduled_between_sweep_and_send_sends_no_checkup_for_the_old_date(checkup, step):
     step.reschedule(dt.date(2026, 3, 20), "The shop was closed")
-    outbox.send_pending()
+    sender.send_pending()
     assert state_of(checkup) == Notification.State.SKIPPED
     assert checkup.last_error == "The step has a new date."
     assert mail.outbox == []
@@ -137,7 +138,7 @@ def test_step_rescheduled_between_sweep_and_send_sends_no_checkup_for_the_old_da
 
 def test_buddy_revoked_between_sweep_and_send_gets_no_checkup(checkup, buddyship):
     buddyship.revoke()
-    outbox.send_pending()
+    sender.send_pending()
     assert state_of(checkup) == Notification.State.SKIPPED
     assert checkup.last_error == "The buddyship is revoked."
     assert mail.outbox == []
@@ -145,21 +146,21 @@ def test_buddy_revoked_between_sweep_and_send_gets_no_checkup(checkup, buddyship
 
 def test_buddy_who_left_between_sweep_and_send_gets_no_checkup(checkup, buddyship):
     buddyship.leave()
-    outbox.send_pending()
+    sender.send_pending()
     assert state_of(checkup) == Notification.State.SKIPPED
     assert mail.outbox == []
 
 
 def test_buddy_unsubscribed_between_sweep_and_send_gets_no_checkup(checkup, buddyship, clock):
     Buddyship.objects.filter(pk=buddyship.pk).update(unsubscribed=AFTER)
-    outbox.send_pending()
+    sender.send_pending()
     assert state_of(checkup) == Notification.State.SKIPPED
     assert checkup.last_error == "The buddy unsubscribed."
 
 
 def test_plan_unshared_between_sweep_and_send_sends_no_checkup(checkup, buddyship):
     buddyship.plans.clear()
-    outbox.send_pending()
+    sender.send_pending()
     assert state_of(checkup) == Notification.State.SKIPPED
     assert mail.outbox == []
 
@@ -169,7 +170,7 @@ def test_plan_unshared_between_sweep_and_send_sends_no_checkup(checkup, buddyshi
 
 def test_unreachable_server_puts_the_row_back_with_backoff(checkup, settings, clock):
     use_backend(settings, "UnreachableBackend")
-    assert outbox.send_pending() == {"retry": 1}
+    assert sender.send_pending() == {"retry": 1}
     checkup.refresh_from_db()
     assert checkup.state == Notification.State.PENDING
     assert checkup.attempts == 1
@@ -178,9 +179,9 @@ def test_unreachable_server_puts_the_row_back_with_backoff(checkup, settings, cl
     assert checkup.message_id == ""
 
     # Not before its time; then 2, 4 ... minutes apart.
-    assert outbox.send_pending() == {}
+    assert sender.send_pending() == {}
     clock.shift(dt.timedelta(minutes=1))
-    assert outbox.send_pending() == {"retry": 1}
+    assert sender.send_pending() == {"retry": 1}
     checkup.refresh_from_db()
     assert checkup.attempts == 2
     assert checkup.next_attempt == AFTER + dt.timedelta(minutes=3)
@@ -188,7 +189,7 @@ def test_unreachable_server_puts_the_row_back_with_backoff(checkup, settings, cl
     # The server comes back: the row is sent once.
     use_backend(settings, "CountingBackend")
     clock.shift(dt.timedelta(minutes=2))
-    assert outbox.send_pending() == {"sent": 1}
+    assert sender.send_pending() == {"sent": 1}
     assert state_of(checkup) == Notification.State.SENT
     assert len(mail.outbox) == 1
 
@@ -197,28 +198,28 @@ def test_unreachable_server_stops_the_batch_instead_of_trying_every_row(
     step, buddyship, plan, owner, settings, clock
 ):
     make_buddyship(owner, [plan], email="second@example.com", name="Second Buddy")
-    outbox.sweep_checkups()
+    sweep.sweep_checkups()
     use_backend(settings, "UnreachableBackend")
-    assert outbox.send_pending() == {"retry": 1}
+    assert sender.send_pending() == {"retry": 1}
     assert Notification.objects.filter(state=Notification.State.PENDING, attempts=0).count() == 1
 
 
 def test_row_fails_after_the_last_attempt(checkup, settings, clock):
     use_backend(settings, "UnreachableBackend")
-    for _ in range(outbox.MAX_ATTEMPTS - 1):
-        assert outbox.send_pending() == {"retry": 1}
-        clock.shift(outbox.MAX_BACKOFF)
-    assert outbox.send_pending() == {"retry": 1}
+    for _ in range(sender.MAX_ATTEMPTS - 1):
+        assert sender.send_pending() == {"retry": 1}
+        clock.shift(sender.MAX_BACKOFF)
+    assert sender.send_pending() == {"retry": 1}
     checkup.refresh_from_db()
-    assert (checkup.state, checkup.attempts) == (Notification.State.FAILED, outbox.MAX_ATTEMPTS)
-    clock.shift(outbox.MAX_BACKOFF)
-    assert outbox.send_pending() == {}
+    assert (checkup.state, checkup.attempts) == (Notification.State.FAILED, sender.MAX_ATTEMPTS)
+    clock.shift(sender.MAX_BACKOFF)
+    assert sender.send_pending() == {}
 
 
 def test_temporary_refusal_retries_later(checkup, settings, clock):
     use_backend(settings, "FailingBackend")
     FailingBackend.error = smtplib.SMTPDataError(451, b"Try again later")
-    assert outbox.send_pending() == {"retry-refused": 1}
+    assert sender.send_pending() == {"retry-refused": 1}
     checkup.refresh_from_db()
     assert (checkup.state, checkup.message_id) == (Notification.State.PENDING, "")
     assert checkup.next_attempt == AFTER + dt.timedelta(minutes=1)
@@ -229,7 +230,7 @@ def test_permanent_refusal_fails_the_row(checkup, settings):
     FailingBackend.error = smtplib.SMTPRecipientsRefused(
         {"bea@example.com": (550, b"No such user")}
     )
-    assert outbox.send_pending() == {"failed": 1}
+    assert sender.send_pending() == {"failed": 1}
     checkup.refresh_from_db()
     assert checkup.state == Notification.State.FAILED
     assert "No such user" in checkup.last_error
@@ -238,76 +239,76 @@ def test_permanent_refusal_fails_the_row(checkup, settings):
 def test_connection_broken_mid_message_is_ambiguous_and_never_resent(checkup, settings, clock):
     use_backend(settings, "FailingBackend")
     FailingBackend.error = smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-    assert outbox.send_pending() == {"ambiguous": 1}
+    assert sender.send_pending() == {"ambiguous": 1}
     checkup.refresh_from_db()
     assert checkup.state == Notification.State.AMBIGUOUS
     assert checkup.message_id == f"<{checkup.code}@127.0.0.1>"
 
     use_backend(settings, "CountingBackend")
     clock.shift(dt.timedelta(hours=2))
-    assert outbox.requeue_stale() == 0
-    assert outbox.send_pending() == {}
+    assert sweep.requeue_stale() == 0
+    assert sender.send_pending() == {}
     assert mail.outbox == []
 
 
 def test_sender_dead_after_hand_over_leaves_an_ambiguous_row(checkup, clock):
     # What a worker killed between writing the Message-ID and recording "sent" leaves.
-    outbox.claim_next(AFTER)
+    sender.claim_next(AFTER)
     Notification.objects.filter(pk=checkup.pk).update(message_id="<x@127.0.0.1>")
     clock.shift(dt.timedelta(minutes=4))
-    outbox.requeue_stale()
+    sweep.requeue_stale()
     assert state_of(checkup) == Notification.State.SENDING  # the lease still holds
 
     clock.shift(dt.timedelta(minutes=2))
-    outbox.requeue_stale()
+    sweep.requeue_stale()
     assert state_of(checkup) == Notification.State.AMBIGUOUS
-    assert outbox.send_pending() == {}
+    assert sender.send_pending() == {}
     assert mail.outbox == []
 
 
 def test_sender_dead_before_hand_over_leaves_a_row_sent_later(checkup, clock):
-    outbox.claim_next(AFTER)
+    sender.claim_next(AFTER)
     clock.shift(dt.timedelta(minutes=6))
-    assert outbox.requeue_stale() == 1
+    assert sweep.requeue_stale() == 1
     assert state_of(checkup) == Notification.State.PENDING
-    assert outbox.send_pending() == {"sent": 1}
+    assert sender.send_pending() == {"sent": 1}
     checkup.refresh_from_db()
     assert (checkup.state, checkup.attempts) == (Notification.State.SENT, 2)
     assert len(mail.outbox) == 1
 
 
 def test_a_sender_whose_lease_was_taken_over_sends_nothing(checkup, clock):
-    claimed = outbox.claim_next(AFTER)
+    claimed = sender.claim_next(AFTER)
     # The lease ran out and another sender claimed the row again.
     clock.shift(dt.timedelta(minutes=6))
-    outbox.requeue_stale()
-    again = outbox.claim_next(AFTER + dt.timedelta(minutes=6))
+    sweep.requeue_stale()
+    again = sender.claim_next(AFTER + dt.timedelta(minutes=6))
     assert again.attempts == claimed.attempts + 1
-    assert outbox.send_one(claimed, None)[1] == "lost-lease"
+    assert sender.send_one(claimed, None)[1] == "lost-lease"
     assert mail.outbox == []
-    assert outbox.send_one(again, None)[1] == "sent"
+    assert sender.send_one(again, None)[1] == "sent"
     assert len(mail.outbox) == 1
 
 
 def test_two_senders_never_claim_the_same_row(checkup):
-    assert outbox.claim_next(AFTER).pk == checkup.pk
-    assert outbox.claim_next(AFTER) is None
+    assert sender.claim_next(AFTER).pk == checkup.pk
+    assert sender.claim_next(AFTER) is None
 
 
 def test_pending_row_whose_enqueue_was_lost_is_picked_up(checkup, clock):
-    assert outbox.requeue_stale() == 0  # just written: its send task may still be on its way
+    assert sweep.requeue_stale() == 0  # just written: its send task may still be on its way
     clock.shift(dt.timedelta(seconds=61))
-    assert outbox.requeue_stale() == 1
-    assert outbox.send_pending() == {"sent": 1}
+    assert sweep.requeue_stale() == 1
+    assert sender.send_pending() == {"sent": 1}
 
 
 def test_one_connection_serves_a_batch(step, buddyship, plan, settings, clock):
     for n in range(3):
         make_step(plan, title=f"Step {n}")
-    outbox.sweep_checkups()
+    sweep.sweep_checkups()
     use_backend(settings, "CountingBackend")
     CountingBackend.opened = 0
-    assert outbox.send_pending() == {"sent": 4}
+    assert sender.send_pending() == {"sent": 4}
     assert CountingBackend.opened == 1
     assert len(mail.outbox) == 4
 
@@ -316,8 +317,8 @@ def test_batch_stops_at_its_limit_and_the_task_continues_in_a_new_one(
     step, plan, buddyship, monkeypatch, clock
 ):
     make_step(plan, title="Another step")
-    outbox.sweep_checkups()
-    assert outbox.send_pending(limit=1) == {"sent": 1}
+    sweep.sweep_checkups()
+    assert sender.send_pending(limit=1) == {"sent": 1}
     continued = []
     monkeypatch.setattr("buddies.tasks.SEND_BATCH", 1)
     monkeypatch.setattr(send_notifications, "delay", lambda: continued.append(True))
@@ -329,60 +330,68 @@ def test_batch_stops_at_its_limit_and_the_task_continues_in_a_new_one(
 
 
 def test_enqueue_twice_writes_one_row_and_asks_for_one_send(
-    buddyship, step, monkeypatch, django_capture_on_commit_callbacks
+    buddyship, step, send_requests, django_capture_on_commit_callbacks
 ):
-    asked = []
-    monkeypatch.setattr(send_notifications, "delay", lambda: asked.append(True))
     with django_capture_on_commit_callbacks(execute=True):
-        first = outbox.enqueue(Notification.Kind.CELEBRATION, buddyship, "k1", step=step)
-        second = outbox.enqueue(Notification.Kind.CELEBRATION, buddyship, "k1", step=step)
+        first = rows.enqueue(Notification.Kind.CELEBRATION, buddyship, "k1", step=step)
+        second = rows.enqueue(Notification.Kind.CELEBRATION, buddyship, "k1", step=step)
     assert first.pk == second.pk
     assert Notification.objects.count() == 1
-    assert asked == [True]
+    assert send_requests == ["buddies.tasks.send_notifications"]
+
+
+def test_the_send_asked_for_by_name_is_the_send_task():
+    assert send_notifications.name == rows.SEND_TASK
+    assert rows.SEND_TASK in celery_app.tasks
+
+
+def test_enqueue_asks_for_no_send_before_the_transaction_commits(
+    buddyship, step, send_requests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        rows.enqueue(Notification.Kind.CELEBRATION, buddyship, "k1", step=step)
+    assert send_requests == []
+    assert len(callbacks) == 1
 
 
 def test_enqueue_survives_a_broker_that_cannot_be_reached(
     buddyship, step, monkeypatch, django_capture_on_commit_callbacks
 ):
-    def refuse():
+    def refuse(name, *args, **kwargs):
         raise ConnectionRefusedError(111, "Connection refused")
 
-    monkeypatch.setattr(send_notifications, "delay", refuse)
+    monkeypatch.setattr(celery_app, "send_task", refuse)
     with django_capture_on_commit_callbacks(execute=True):
-        row = outbox.enqueue(Notification.Kind.CELEBRATION, buddyship, "k1", step=step)
+        row = rows.enqueue(Notification.Kind.CELEBRATION, buddyship, "k1", step=step)
     assert state_of(row) == Notification.State.PENDING
 
 
 def test_enqueue_for_later_asks_for_no_send_now(
-    buddyship, step, monkeypatch, django_capture_on_commit_callbacks, clock
+    buddyship, step, send_requests, django_capture_on_commit_callbacks, clock
 ):
-    asked = []
-    monkeypatch.setattr(send_notifications, "delay", lambda: asked.append(True))
     with django_capture_on_commit_callbacks(execute=True):
-        outbox.enqueue(
+        rows.enqueue(
             Notification.Kind.CELEBRATION,
             buddyship,
             "k1",
             step=step,
             not_before=AFTER + dt.timedelta(minutes=5),
         )
-    assert asked == []
-    assert outbox.send_pending() == {}
+    assert send_requests == []
+    assert sender.send_pending() == {}
 
 
 # Emails a person asked for ----------------------------------------------------------------
 
 
 def test_an_invitation_sent_again_before_the_first_went_sends_only_the_new_link(owner, plan):
-    from buddies.views import _send_invitation
-
     invited = make_buddyship(
         owner, [plan], email="ivy@example.com", name="Ivy", status=Buddyship.Status.INVITED
     )
-    _send_invitation(invited)
+    invited.issue_invitation()
     first = Notification.objects.get()
-    _send_invitation(invited)
-    assert outbox.send_pending() == {"skipped": 1, "sent": 1}
+    invited.issue_invitation()
+    assert sender.send_pending() == {"skipped": 1, "sent": 1}
     assert state_of(first) == Notification.State.SKIPPED
     [message] = mail.outbox
     assert message.to == ["Ivy <ivy@example.com>"]
@@ -391,8 +400,6 @@ def test_an_invitation_sent_again_before_the_first_went_sends_only_the_new_link(
 
 
 def test_an_invitation_sent_again_to_an_address_that_unsubscribed_is_not_sent(owner, plan, clock):
-    from buddies.views import _send_invitation
-
     invited = make_buddyship(
         owner,
         [plan],
@@ -401,26 +408,22 @@ def test_an_invitation_sent_again_to_an_address_that_unsubscribed_is_not_sent(ow
         status=Buddyship.Status.INVITED,
         unsubscribed=AFTER,
     )
-    _send_invitation(invited)
-    assert outbox.send_pending() == {"skipped": 1}
+    invited.issue_invitation()
+    assert sender.send_pending() == {"skipped": 1}
     assert mail.outbox == []
 
 
 def test_a_private_link_the_buddy_asked_for_goes_even_after_unsubscribing(buddyship, clock):
-    from buddies.views import _send_link
-
     Buddyship.objects.filter(pk=buddyship.pk).update(unsubscribed=AFTER)
     buddyship.refresh_from_db()
-    _send_link(buddyship, buddyship.new_link())
-    assert outbox.send_pending() == {"sent": 1}
+    buddyship.new_link()
+    assert sender.send_pending() == {"sent": 1}
 
 
 def test_a_private_link_rotated_before_its_email_went_is_not_sent(buddyship):
-    from buddies.views import _send_link
-
-    _send_link(buddyship, buddyship.new_link())
-    _send_link(buddyship, buddyship.new_link())
-    assert outbox.send_pending() == {"skipped": 1, "sent": 1}
+    buddyship.new_link()
+    buddyship.new_link()
+    assert sender.send_pending() == {"skipped": 1, "sent": 1}
     assert Notification.objects.get(state="skipped").last_error == (
         "The private link was rotated or revoked."
     )
@@ -430,8 +433,8 @@ def test_a_name_cannot_inject_a_header(owner, plan, step, clock):
     make_buddyship(owner, [plan], email="bea@example.com", name="Bea\r\nBcc: eve@example.com")
     owner.display_name = "Olivia\nBcc: eve@example.com"
     owner.save(update_fields=["display_name"])
-    outbox.sweep_checkups()
-    assert outbox.send_pending() == {"sent": 1}
+    sweep.sweep_checkups()
+    assert sender.send_pending() == {"sent": 1}
     raw = mail.outbox[0].message()
     assert raw["Bcc"] is None
     assert [parseaddr(r)[1] for r in mail.outbox[0].recipients()] == ["bea@example.com"]
@@ -441,10 +444,16 @@ def test_a_name_cannot_inject_a_header(owner, plan, step, clock):
 
 
 def test_a_malformed_row_fails_alone_and_the_batch_goes_on(buddyship, step, clock):
-    outbox.enqueue(Notification.Kind.LINK, buddyship, "link:not-a-link-code")
-    outbox.sweep_checkups()
-    assert outbox.send_pending() == {"failed": 1, "sent": 1}
-    assert "not a valid UUID" in Notification.objects.get(state="failed").last_error
+    rows.enqueue(
+        Notification.Kind.ANSWER,
+        buddyship,
+        "k",
+        step=step,
+        payload={"outcome": "rescheduled", "old_date": "10/03/2026"},
+    )
+    sweep.sweep_checkups()
+    assert sender.send_pending() == {"failed": 1, "sent": 1}
+    assert "Invalid isoformat string" in Notification.objects.get(state="failed").last_error
 
 
 @pytest.mark.parametrize("steps", [3, 30])
@@ -453,19 +462,19 @@ def test_sending_costs_a_fixed_number_of_queries_per_email(
 ):
     for n in range(steps):
         make_step(plan, title=f"Step {n}")
-    outbox.sweep_checkups()
+    sweep.sweep_checkups()
     # Per claim of ten: lock and claim (in a savepoint) and one read; per email: the
     # hand-over mark and the record (in a savepoint, with SET LOCAL on PostgreSQL).
-    claims = -(-steps // outbox.CLAIM_BATCH) + 1
+    claims = -(-steps // sender.CLAIM_BATCH) + 1
     with django_assert_max_num_queries(claims * 5 + steps * 5):
-        assert outbox.send_pending() == {"sent": steps}
+        assert sender.send_pending() == {"sent": steps}
 
 
 def test_a_row_whose_sender_dies_every_time_fails_after_the_last_attempt(checkup, clock):
-    for _ in range(outbox.MAX_ATTEMPTS):
-        assert outbox.claim_next(dt.datetime.now(tz=dt.UTC)) is not None
+    for _ in range(sender.MAX_ATTEMPTS):
+        assert sender.claim_next(dt.datetime.now(tz=dt.UTC)) is not None
         clock.shift(dt.timedelta(minutes=6))
-        outbox.requeue_stale()
+        sweep.requeue_stale()
     checkup.refresh_from_db()
-    assert (checkup.state, checkup.attempts) == (Notification.State.FAILED, outbox.MAX_ATTEMPTS)
-    assert outbox.send_pending() == {}
+    assert (checkup.state, checkup.attempts) == (Notification.State.FAILED, sender.MAX_ATTEMPTS)
+    assert sender.send_pending() == {}

@@ -8,8 +8,8 @@ import time_machine
 from django.core import mail
 from django.db import transaction
 
-from buddies import outbox
 from buddies.models import Buddyship, Notification
+from buddies.outbox import digests, sender, sweep
 from tests.buddies.conftest import make_buddyship
 from tests.buddies.pipeline import (
     AFTER,
@@ -47,10 +47,10 @@ def test_a_burst_of_commitments_is_one_email(plan, buddyship, clock):
 
     [row] = rows(Notification.Kind.COMMITMENT)
     assert len(row.payload["steps"]) == 3
-    assert outbox.send_pending() == {}  # still gathering
+    assert sender.send_pending() == {}  # still gathering
 
     clock.shift(dt.timedelta(minutes=1))
-    assert outbox.send_pending() == {"sent": 1}
+    assert sender.send_pending() == {"sent": 1}
     [message] = mail.outbox
     assert message.subject == "Olivia Owner has committed to 3 new steps"
     for body in bodies(message):
@@ -65,10 +65,10 @@ def test_a_burst_of_commitments_is_one_email(plan, buddyship, clock):
 def test_a_commitment_after_the_email_went_starts_a_new_one(plan, buddyship, clock):
     plan.add_step("Visit three bookshops", DUE)
     clock.shift(dt.timedelta(minutes=5))
-    outbox.send_pending()
+    sender.send_pending()
     plan.add_step("Price a shop lease", DUE)
     clock.shift(dt.timedelta(minutes=5))
-    assert outbox.send_pending() == {"sent": 1}
+    assert sender.send_pending() == {"sent": 1}
     assert [m.subject for m in mail.outbox] == ["Olivia Owner has committed to a new step"] * 2
     assert "Price a shop lease" in mail.outbox[1].body
     assert "Visit three bookshops" not in mail.outbox[1].body
@@ -77,7 +77,7 @@ def test_a_commitment_after_the_email_went_starts_a_new_one(plan, buddyship, clo
 def test_a_commitment_while_the_email_is_being_sent_starts_a_new_one(plan, buddyship, clock):
     plan.add_step("Visit three bookshops", DUE)
     clock.shift(dt.timedelta(minutes=5))
-    claimed = outbox.claim_next(dt.datetime.now(tz=dt.UTC))
+    claimed = sender.claim_next(dt.datetime.now(tz=dt.UTC))
     plan.add_step("Price a shop lease", DUE)
     claimed.refresh_from_db()
     assert len(claimed.payload["steps"]) == 1
@@ -88,7 +88,7 @@ def test_commitment_email_leaves_out_steps_closed_before_it_went(plan, buddyship
     plan.add_step("Visit three bookshops", DUE)
     plan.add_step("Price a shop lease", DUE).mark_dropped("Too early")
     clock.shift(dt.timedelta(minutes=5))
-    outbox.send_pending()
+    sender.send_pending()
     assert mail.outbox[0].subject == "Olivia Owner has committed to a new step"
     assert "Price a shop lease" not in mail.outbox[0].body
 
@@ -96,7 +96,7 @@ def test_commitment_email_leaves_out_steps_closed_before_it_went(plan, buddyship
 def test_commitment_email_with_nothing_left_to_tell_is_skipped(plan, buddyship, clock):
     plan.add_step("Visit three bookshops", DUE).mark_dropped("Too early")
     clock.shift(dt.timedelta(minutes=5))
-    assert outbox.send_pending() == {"skipped": 1}
+    assert sender.send_pending() == {"skipped": 1}
     assert mail.outbox == []
 
 
@@ -128,7 +128,7 @@ def test_a_commitment_rolled_back_writes_no_email(plan, buddyship, clock):
 def test_a_done_step_is_celebrated(plan, buddyship, clock):
     step = make_step(plan, reward="a trip to the cinema")
     step.mark_done()
-    assert outbox.send_pending() == {"sent": 1}
+    assert sender.send_pending() == {"sent": 1}
     [message] = mail.outbox
     assert message.subject == "Olivia Owner did it: “Visit three bookshops”"
     for body in bodies(message):
@@ -146,16 +146,16 @@ def test_a_buddy_can_turn_celebrations_off(plan, buddyship, clock):
 def test_celebrations_turned_off_before_the_send_are_skipped(plan, buddyship, clock):
     make_step(plan).mark_done()
     Buddyship.objects.filter(pk=buddyship.pk).update(celebrations=False)
-    assert outbox.send_pending() == {"skipped": 1}
+    assert sender.send_pending() == {"skipped": 1}
 
 
 def test_done_undone_and_done_again_is_one_celebration(plan, buddyship, clock):
     step = make_step(plan)
     step.mark_done()
-    outbox.send_pending()
+    sender.send_pending()
     step.mark_open()
     step.mark_done()
-    assert outbox.send_pending() == {}
+    assert sender.send_pending() == {}
     assert len(mail.outbox) == 1
 
 
@@ -167,8 +167,8 @@ def checked_up(plan, buddyship):
     """A step whose check-up reached the buddy."""
     step = make_step(plan)
     with time_machine.travel(AFTER, tick=False):
-        outbox.sweep_checkups()
-        outbox.send_pending()
+        sweep.sweep_checkups()
+        sender.send_pending()
     mail.outbox.clear()
     return step
 
@@ -176,7 +176,7 @@ def checked_up(plan, buddyship):
 def test_buddy_who_checked_up_hears_it_is_done_instead_of_a_celebration(checked_up):
     with time_machine.travel(AFTER + dt.timedelta(hours=1), tick=False):
         checked_up.mark_done()
-        assert outbox.send_pending() == {"sent": 1}
+        assert sender.send_pending() == {"sent": 1}
     assert not rows(Notification.Kind.CELEBRATION).exists()
     [message] = mail.outbox
     assert message.subject == "Olivia Owner has done it: “Visit three bookshops”"
@@ -187,7 +187,7 @@ def test_buddy_who_checked_up_hears_it_is_done_instead_of_a_celebration(checked_
 def test_buddy_who_checked_up_hears_the_new_date_and_the_reason(checked_up):
     with time_machine.travel(AFTER + dt.timedelta(hours=1), tick=False):
         checked_up.reschedule(dt.date(2026, 3, 20), "The shop was closed all week")
-        assert outbox.send_pending() == {"sent": 1}
+        assert sender.send_pending() == {"sent": 1}
     [message] = mail.outbox
     assert message.subject == "Olivia Owner needs more time for “Visit three bookshops”"
     for body in bodies(message):
@@ -199,7 +199,7 @@ def test_buddy_who_checked_up_hears_the_new_date_and_the_reason(checked_up):
 def test_buddy_who_checked_up_hears_the_step_was_dropped_and_why(checked_up):
     with time_machine.travel(AFTER + dt.timedelta(hours=1), tick=False):
         checked_up.mark_dropped("I found a better first step")
-        assert outbox.send_pending() == {"sent": 1}
+        assert sender.send_pending() == {"sent": 1}
     [message] = mail.outbox
     assert message.subject == "Olivia Owner has dropped “Visit three bookshops”"
     for body in bodies(message):
@@ -209,9 +209,9 @@ def test_buddy_who_checked_up_hears_the_step_was_dropped_and_why(checked_up):
 def test_no_answer_email_to_a_buddy_whose_checkup_was_not_sent(plan, buddyship):
     step = make_step(plan)
     with time_machine.travel(AFTER, tick=False):
-        outbox.sweep_checkups()
+        sweep.sweep_checkups()
         step.reschedule(dt.date(2026, 3, 20), "Not yet")
-        assert outbox.send_pending() == {"skipped": 1}
+        assert sender.send_pending() == {"skipped": 1}
     assert not rows(Notification.Kind.ANSWER).exists()
     assert mail.outbox == []
 
@@ -233,11 +233,11 @@ def digest_buddy(buddyship, plan):
 
 
 def test_digest_goes_once_a_week_on_monday_morning_in_the_planners_zone(digest_buddy):
-    assert outbox.queue_digests(now=MONDAY_0830 - dt.timedelta(hours=1)) == 0
-    assert outbox.queue_digests(now=MONDAY_0830) == 1
-    assert outbox.queue_digests(now=MONDAY_0830 + dt.timedelta(hours=1)) == 0
-    assert outbox.queue_digests(now=MONDAY_0830 + dt.timedelta(days=6)) == 0
-    assert outbox.queue_digests(now=MONDAY_0830 + dt.timedelta(days=7)) == 1
+    assert digests.queue_digests(now=MONDAY_0830 - dt.timedelta(hours=1)) == 0
+    assert digests.queue_digests(now=MONDAY_0830) == 1
+    assert digests.queue_digests(now=MONDAY_0830 + dt.timedelta(hours=1)) == 0
+    assert digests.queue_digests(now=MONDAY_0830 + dt.timedelta(days=6)) == 0
+    assert digests.queue_digests(now=MONDAY_0830 + dt.timedelta(days=7)) == 1
 
 
 def test_digests_are_queued_in_a_fixed_number_of_queries(
@@ -247,15 +247,15 @@ def test_digests_are_queued_in_a_fixed_number_of_queries(
         make_buddyship(owner, [plan], email=f"friend{number}@example.com", digest=True)
     # The buddyships, the week's digests already written, one insert: not one per buddy.
     with django_assert_num_queries(3):
-        assert outbox.queue_digests(now=MONDAY_0830) == 6
+        assert digests.queue_digests(now=MONDAY_0830) == 6
     with django_assert_num_queries(2):
-        assert outbox.queue_digests(now=MONDAY_0830 + dt.timedelta(hours=1)) == 0
+        assert digests.queue_digests(now=MONDAY_0830 + dt.timedelta(hours=1)) == 0
 
 
 def test_digest_lists_the_week_done_and_coming_up(digest_buddy):
     with time_machine.travel(MONDAY_0830, tick=False):
-        outbox.queue_digests()
-        assert outbox.send_pending() == {"sent": 1}
+        digests.queue_digests()
+        assert sender.send_pending() == {"sent": 1}
     [message] = mail.outbox
     assert message.subject == "Olivia Owner\u2019s week: 1 done, 1 coming up"
     for body in bodies(message):
@@ -265,7 +265,7 @@ def test_digest_lists_the_week_done_and_coming_up(digest_buddy):
 
 
 def test_no_digest_for_a_buddy_who_did_not_ask_for_one(buddyship):
-    assert outbox.queue_digests(now=MONDAY_0830) == 0
+    assert digests.queue_digests(now=MONDAY_0830) == 0
 
 
 def test_beat_queues_digests_hourly(settings):
@@ -290,8 +290,8 @@ def test_digest_week_starts_at_midnight_where_the_planner_lives(owner, plan, bud
     Notification.objects.all().delete()
     # Monday 16 March, 08:30 in New York.
     with time_machine.travel(dt.datetime(2026, 3, 16, 12, 30, tzinfo=dt.UTC), tick=False):
-        assert outbox.queue_digests() == 1
-        assert outbox.send_pending() == {"sent": 1}
+        assert digests.queue_digests() == 1
+        assert sender.send_pending() == {"sent": 1}
     body = mail.outbox[0].body
     assert "Monday small hours step" in body
     assert "Sunday night step" not in body

@@ -8,8 +8,8 @@ import time_machine
 from django.core import mail
 from django.db import connection
 
-from buddies import outbox
 from buddies.models import Buddyship, Notification
+from buddies.outbox import sender, sweep
 from buddies.tasks import send_notifications, sweep_checkups
 from plans.models import Plan, Step
 from tests.buddies.conftest import make_buddyship
@@ -31,21 +31,20 @@ def checkups():
 
 
 def test_buddy_gets_one_checkup_per_due_step(step, buddyship):
-    assert outbox.sweep_checkups(now=AFTER) == 1
+    assert sweep.sweep_checkups(now=AFTER) == 1
     row = checkups().get()
     assert (row.buddyship, row.step, row.state) == (buddyship, step, Notification.State.PENDING)
-    assert row.key == f"{step.code}:2026-03-10"
     step.refresh_from_db()
     assert step.checkup_claimed == AFTER
 
     with time_machine.travel(AFTER, tick=False):
-        assert outbox.send_pending() == {"sent": 1}
+        assert sender.send_pending() == {"sent": 1}
     assert [m.to for m in mail.outbox] == [["Bea Buddy <bea@example.com>"]]
 
 
 def test_nothing_is_due_before_nine_the_morning_after_the_date(step, buddyship):
-    assert outbox.sweep_checkups(now=CHECKUP - dt.timedelta(seconds=1)) == 0
-    assert outbox.sweep_checkups(now=CHECKUP) == 1
+    assert sweep.sweep_checkups(now=CHECKUP - dt.timedelta(seconds=1)) == 0
+    assert sweep.sweep_checkups(now=CHECKUP) == 1
 
 
 def test_checkup_instant_follows_the_planners_zone(owner, buddyship):
@@ -54,27 +53,35 @@ def test_checkup_instant_follows_the_planners_zone(owner, buddyship):
     plan = buddyship.plans.get()
     make_step(plan)
     # 09:00 in New York on 11 March 2026 (EDT since 8 March) is 13:00 UTC.
-    assert outbox.sweep_checkups(now=dt.datetime(2026, 3, 11, 12, 59, tzinfo=dt.UTC)) == 0
-    assert outbox.sweep_checkups(now=dt.datetime(2026, 3, 11, 13, 0, tzinfo=dt.UTC)) == 1
+    assert sweep.sweep_checkups(now=dt.datetime(2026, 3, 11, 12, 59, tzinfo=dt.UTC)) == 0
+    assert sweep.sweep_checkups(now=dt.datetime(2026, 3, 11, 13, 0, tzinfo=dt.UTC)) == 1
 
 
 def test_sweeping_twice_writes_nothing_twice(step, buddyship):
-    assert outbox.sweep_checkups(now=AFTER) == 1
-    assert outbox.sweep_checkups(now=AFTER + dt.timedelta(minutes=1)) == 0
+    assert sweep.sweep_checkups(now=AFTER) == 1
+    assert sweep.sweep_checkups(now=AFTER + dt.timedelta(minutes=1)) == 0
     assert checkups().count() == 1
 
 
-def test_a_second_sweep_that_read_the_step_before_the_claim_writes_nothing(step, buddyship):
-    # As if two sweeps read the same due step and the other one committed first.
-    Step.objects.filter(pk=step.pk).update(checkup_claimed=AFTER)
-    claimed = Step.objects.filter(pk=step.pk, checkup_claimed__isnull=True).update(
-        checkup_claimed=AFTER
-    )
-    assert claimed == 0
-    # Even if a row were written again, the unique constraint keeps one.
+def test_a_sweep_that_read_a_step_another_sweep_claimed_first_writes_nothing(step, buddyship):
+    # This sweep reads the due step; another sweep claims it and writes its check-up
+    # before this one claims.
+    stale = sweep.due_batch(AFTER, 10)
+    assert [row.pk for row in stale] == [step.pk]
+    assert sweep.sweep_checkups(now=AFTER) == 1
+
+    assert sweep.claim_and_write(stale, AFTER + dt.timedelta(seconds=1)) == 0
+    assert checkups().count() == 1
     step.refresh_from_db()
-    outbox._write_checkups([step], AFTER)
-    outbox._write_checkups([step], AFTER)
+    assert step.checkup_claimed == AFTER
+
+
+def test_a_checkup_written_twice_for_the_same_date_is_one_row(step, buddyship):
+    # Whatever claimed the step before (a claim lost, a step claimed again), the same
+    # step and date is the same check-up.
+    step.refresh_from_db()
+    sweep.write_checkups([step], AFTER)
+    sweep.write_checkups([step], AFTER + dt.timedelta(minutes=1))
     assert checkups().count() == 1
 
 
@@ -100,12 +107,12 @@ def test_every_active_buddy_sharing_the_plan_gets_one_and_no_one_else(owner, pla
     someone_else = UserFactory()
     make_buddyship(someone_else, [], email="bea@example.com", name="Bea elsewhere")
 
-    assert outbox.sweep_checkups(now=AFTER) == 2
+    assert sweep.sweep_checkups(now=AFTER) == 2
     assert set(checkups().values_list("buddyship", flat=True)) == {b.pk for b in sharing}
 
 
 def test_step_without_buddies_is_claimed_so_the_sweep_never_reads_it_again(step):
-    assert outbox.sweep_checkups(now=AFTER) == 0
+    assert sweep.sweep_checkups(now=AFTER) == 0
     step.refresh_from_db()
     assert step.checkup_claimed == AFTER
     assert not Step.objects.checkup_due(AFTER + dt.timedelta(days=1)).exists()
@@ -113,7 +120,7 @@ def test_step_without_buddies_is_claimed_so_the_sweep_never_reads_it_again(step)
 
 def test_archived_plan_is_claimed_without_a_checkup(step, buddyship, plan):
     Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.ARCHIVED)
-    assert outbox.sweep_checkups(now=AFTER) == 0
+    assert sweep.sweep_checkups(now=AFTER) == 0
     assert Step.objects.filter(pk=step.pk, checkup_claimed=AFTER).exists()
 
 
@@ -121,33 +128,37 @@ def test_done_and_dropped_and_undated_steps_get_no_checkup(plan, buddyship):
     make_step(plan, title="Done").mark_done()
     make_step(plan, title="Dropped").mark_dropped("Not for me")
     make_step(plan, title="Undated", due_date=None)
-    assert outbox.sweep_checkups(now=AFTER) == 0
+    assert sweep.sweep_checkups(now=AFTER) == 0
     assert checkups().count() == 0
 
 
 def test_rescheduled_step_gets_a_new_checkup_for_its_new_date(step, buddyship):
-    outbox.sweep_checkups(now=AFTER)
+    sweep.sweep_checkups(now=AFTER)
     with time_machine.travel(AFTER, tick=False):
         step.reschedule(dt.date(2026, 3, 20), "The shop was closed")
-    assert outbox.sweep_checkups(now=AFTER + dt.timedelta(days=1)) == 0
-    assert outbox.sweep_checkups(now=dt.datetime(2026, 3, 21, 9, tzinfo=dt.UTC)) == 1
-    assert set(checkups().values_list("key", flat=True)) == {
-        f"{step.code}:2026-03-10",
-        f"{step.code}:2026-03-20",
-    }
+    assert sweep.sweep_checkups(now=AFTER + dt.timedelta(days=1)) == 0
+    new_checkup = dt.datetime(2026, 3, 21, 9, tzinfo=dt.UTC)
+    assert sweep.sweep_checkups(now=new_checkup) == 1
+    with time_machine.travel(new_checkup, tick=False):
+        # The first date's check-up is no longer wanted; the new date's goes.
+        assert sender.send_pending() == {"skipped": 1, "sent": 1}
+    assert checkups().filter(step=step).count() == 2
+    [message] = mail.outbox
+    assert message.subject.startswith("Check-up:")
+    assert "Friday 20 March 2026" in message.body
 
 
 def test_reopened_step_is_not_checked_up_on_twice_for_the_same_date(step, buddyship):
-    outbox.sweep_checkups(now=AFTER)
+    sweep.sweep_checkups(now=AFTER)
     step.mark_done()
     step.mark_open()
-    assert outbox.sweep_checkups(now=AFTER + dt.timedelta(hours=1)) == 0
+    assert sweep.sweep_checkups(now=AFTER + dt.timedelta(hours=1)) == 0
     assert checkups().count() == 1
 
 
 def test_sweep_walks_the_due_steps_in_batches(plan, buddyship):
     steps = [make_step(plan, title=f"Step {n}") for n in range(7)]
-    assert outbox.sweep_checkups(now=AFTER, batch_size=3) == 7
+    assert sweep.sweep_checkups(now=AFTER, batch_size=3) == 7
     assert set(checkups().values_list("step", flat=True)) == {s.pk for s in steps}
 
 

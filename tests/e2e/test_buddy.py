@@ -10,8 +10,8 @@ import time_machine
 from django.core import mail
 from playwright.sync_api import expect
 
-from buddies import outbox
 from buddies.models import Buddyship, Note, Notification
+from buddies.outbox import sender, sweep
 from plans.models import Step
 from tests.e2e.conftest import ARTIFACTS
 from tests.factories import PlanFactory, UserFactory
@@ -60,7 +60,7 @@ def test_buddy_accepts_gets_the_checkup_and_cheers_the_planner(
     screenshot("buddy-1-planner-invited")
 
     # 2. The invitation goes out through the outbox; Bea opens its link.
-    assert outbox.send_pending() == {"sent": 1}
+    assert sender.send_pending() == {"sent": 1}
     invitation = mail.outbox[-1]
     assert invitation.to == ["Bea <bea@example.com>"]
     assert step.title in invitation.body
@@ -97,10 +97,10 @@ def test_buddy_accepts_gets_the_checkup_and_cheers_the_planner(
 
 def later_steps(buddy, page, step, screenshot):
     """Steps 3 to 5, with the clock on the morning after the completion date."""
-    assert outbox.sweep_checkups() == 1
+    assert sweep.sweep_checkups() == 1
     checkup = Notification.objects.get(kind=Notification.Kind.CHECKUP)
     assert checkup.step_id == step.pk
-    assert outbox.send_pending() == {"sent": 1}
+    assert sender.send_pending() == {"sent": 1}
     email = mail.outbox[-1]
     assert email.subject.startswith("Check-up: how did Olivia Owner get on")
 

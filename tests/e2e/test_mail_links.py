@@ -9,8 +9,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from buddies import outbox
 from buddies.models import Buddyship, Note
+from buddies.outbox import sender, sweep
 from tests.e2e.conftest import ARTIFACTS
 from tests.factories import PlanFactory, StepFactory, UserFactory
 
@@ -40,8 +40,8 @@ def checkup_email(live_server, settings):
         status=Buddyship.Status.ACTIVE,
     )
     buddyship.plans.add(plan)
-    assert outbox.sweep_checkups() == 1
-    assert outbox.send_pending() == {"sent": 1}
+    assert sweep.sweep_checkups() == 1
+    assert sender.send_pending() == {"sent": 1}
     return mail.outbox[-1]
 
 

@@ -9,8 +9,9 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from buddies import outbox
 from buddies.models import Buddyship, Notification
+from buddies.outbox import sweep
+from buddies.outbox.rows import commitment_key
 from plans.models import Step
 from tests.fault.conftest import SWEEP_SECONDS, make_due_steps, message_rows, settled, wait_for
 
@@ -128,7 +129,7 @@ def test_redis_stopped_and_restarted_loses_nothing(own_stack, own_redis, sink):
     lost = Notification.objects.create(
         kind=Notification.Kind.COMMITMENT,
         buddyship=buddyship,
-        key=outbox.checkup_key(step) + ":lost",
+        key=commitment_key(step),
         payload={"steps": [str(step.code)]},
         next_attempt=timezone.now() + dt.timedelta(seconds=3),
     )
@@ -161,7 +162,7 @@ def test_redis_stopped_and_restarted_loses_nothing(own_stack, own_redis, sink):
 
 def _sweep_now():
     """Run the sweep in the test process, as beat's task would, with no worker running."""
-    return outbox.sweep_checkups(now=timezone.now())
+    return sweep.sweep_checkups(now=timezone.now())
 
 
 def test_step_done_between_sweep_and_send_sends_no_checkup(stack, sink):

@@ -1,0 +1,71 @@
+"""The email for an outbox row: its context, headers, Message-ID and addresses.
+
+What differs by kind (template, one-click answers, extra context) is read from
+buddies.outbox.kinds; everything here is the same for every kind.
+"""
+
+from email.utils import formataddr, parseaddr
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.urls import reverse
+
+from buddies import links
+from buddies.outbox.kinds import KINDS
+from careerplan.mail import absolute_url, build_email
+
+
+def message_id(notification):
+    """A Message-ID fixed by the row, the same on every attempt, so a receiving server or
+    mail client can tell a repeat from a new message."""
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<{notification.code}@{domain}>"
+
+
+def build_message(notification):
+    """Return the email for a row: text and HTML bodies, Message-ID and RFC 8058 headers."""
+    kind = KINDS[notification.kind]
+    buddyship = notification.buddyship
+    planner = buddyship.planner
+    unsubscribe_url = absolute_url(
+        reverse("buddies-mail-unsubscribe", args=[links.unsubscribe_token(buddyship)])
+    )
+    context = {
+        "buddyship": buddyship,
+        "planner_name": planner.display_name or "Your friend",
+        "step": notification.step,
+        "payload": notification.payload,
+        "unsubscribe_url": unsubscribe_url,
+        "progress_url": _progress_url(buddyship),
+    }
+    for action in kind.actions:
+        context[f"{action}_url"] = absolute_url(
+            reverse("buddies-mail-action", args=[links.action_token(notification, action)])
+        )
+    context.update(kind.context(notification))
+    headers = {
+        "Message-ID": message_id(notification),
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        # Out-of-office replies are not sent to automatic messages (RFC 3834).
+        "Auto-Submitted": "auto-generated",
+    }
+    message = build_email(
+        kind.template, context, [_address(buddyship.name, buddyship.email)], headers=headers
+    )
+    # The planner's name, never their address, shows who the email is about.
+    _, sender = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    site = parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or "careerplan"
+    message.from_email = _address(f"{context['planner_name']} via {site}", sender)
+    return message
+
+
+def _address(name, email):
+    # A name is typed by a person: line breaks would be a header injection.
+    return formataddr((" ".join(str(name).split()), email))
+
+
+def _progress_url(buddyship):
+    if buddyship.user_id is not None:
+        return absolute_url(reverse("buddies-progress", args=[buddyship.code]))
+    return ""
