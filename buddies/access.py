@@ -20,7 +20,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from buddies.models import Buddyship, ShareLink, hash_token
+from buddies.models import Buddyship, ShareLink
+from careerplan.tokens import hash_token
 from plans.models import Plan
 
 # How often a link's last use is written: often enough to show the planner the link is

@@ -1,5 +1,3 @@
-import hashlib
-import secrets
 import uuid
 from datetime import timedelta
 
@@ -9,21 +7,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from buddies import signals
+from careerplan.tokens import new_token
 from plans.models import Plan, Step
 
 # An invitation link works for two weeks: long enough for a busy friend, short enough
 # that a forwarded or forgotten email stops being a key.
 INVITATION_LIFETIME = timedelta(days=14)
-
-
-def new_token():
-    """Return (token, sha256 hex): 256 random bits for the link, only the hash is stored."""
-    token = secrets.token_urlsafe(32)
-    return token, hash_token(token)
-
-
-def hash_token(token):
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class BuddyshipQuerySet(models.QuerySet):

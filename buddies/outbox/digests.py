@@ -76,7 +76,16 @@ def digest_context(notification):
     done = steps.done().filter(completed__gte=week_start).order_by("completed")
     overdue = steps.overdue(today).order_by("due_date")
     upcoming = steps.due_this_week(today).order_by("due_date")
+    # Each shared plan's progress, counted by the rule every page uses (one query a plan;
+    # a buddy shares a handful).
+    plans = [
+        {"plan": plan, "counts": plan.steps.progress(today)}
+        for plan in Plan.objects.filter(buddyships=buddyship, status=Plan.Status.ACTIVE)
+        .order_by("-created")
+        .distinct()
+    ]
     return {
+        "plans": plans,
         "done": list(done[:DIGEST_LIST]),
         "overdue": list(overdue[:DIGEST_LIST]),
         "upcoming": list(upcoming[:DIGEST_LIST]),

@@ -4,8 +4,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from buddies.models import Buddyship, ShareLink, new_token
+from buddies.models import Buddyship, ShareLink
 from careerplan.celery import app as celery_app
+from careerplan.tokens import new_token
 from tests.factories import PlanFactory, UserFactory
 
 

@@ -9,8 +9,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.formats import date_format
 
-from buddies.models import Buddyship, Notification, ShareLink, hash_token
+from buddies.models import Buddyship, Notification, ShareLink
 from buddies.outbox import sender
+from careerplan.tokens import hash_token
 from tests.buddies.conftest import make_buddyship, make_link
 from tests.buddies.pipeline import html_of
 from tests.factories import PlanFactory

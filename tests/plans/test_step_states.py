@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from buddies.models import Buddyship
+from buddies.models import Buddyship, Notification
+from buddies.outbox.messages import build_message
 from plans.models import State, Step, count_progress, step_state
 from tests.factories import GrowSessionFactory, OptionFactory, StepFactory, UserFactory
 
@@ -123,6 +124,19 @@ PLAN_PAGE = r"(?P<done>\d+) of (?P<total>\d+) steps? done \(\d+%\)"
 WALL_CHART = r"<strong>(?P<done>\d+) of (?P<total>\d+) steps? done</strong>"
 
 
+def digest_html(buddyship):
+    """The weekly digest written today, as the buddy receives it (its HTML body)."""
+    notification = Notification.objects.create(
+        kind=Notification.Kind.DIGEST,
+        buddyship=buddyship,
+        key="this-week",
+        payload={"since": (TODAY - days(7)).isoformat(), "today": TODAY.isoformat()},
+    )
+    message = build_message(notification)
+    html = message.alternatives[0].content
+    return html.replace("<br>", " ")
+
+
 def test_every_page_shows_the_same_numbers_for_the_same_plan(owner_client, owner, every_state):
     plan = every_state
     buddy = UserFactory()
@@ -146,6 +160,7 @@ def test_every_page_shows_the_same_numbers_for_the_same_plan(owner_client, owner
     assert tally(PLAN_PAGE, plan_page) == EXPECTED
     assert tally(WALL_CHART, wall_chart) == EXPECTED
     assert tally(WALL_CHART, progress_page) == EXPECTED
+    assert tally(PLAN_PAGE, digest_html(buddyship)) == EXPECTED
     # The dashboard shows done and total per plan, and what is overdue across plans.
     done, total = re.search(r"(\d+) of (\d+) steps done", dashboard).groups()
     overdue = re.search(r'id="overdue-title"[^>]*>Overdue <span[^>]*>(\d+)<', dashboard)[1]
