@@ -10,6 +10,7 @@ import json
 import zipfile
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
@@ -108,7 +109,7 @@ def restore(user, data):
     4. Recompute what hangs on the zone (check-up instants).
     Any refusal raises ImportRefused and the transaction takes everything back.
     """
-    user_model = type(user)
+    user_model = get_user_model()
     user = user_model.objects.select_for_update().get(pk=user.pk)
     if not is_empty(user):
         raise ImportRefused(
@@ -136,7 +137,7 @@ def restore(user, data):
 
 
 def _restore_profile(user, rows):
-    section = BY_LABEL[label_of(type(user))]
+    section = BY_LABEL[label_of(get_user_model())]
     if not rows:
         return
     if len(rows) != 1:
@@ -152,6 +153,9 @@ def _value(section, obj, name, raw, where):
     field = section.model._meta.get_field(name)
     try:
         value = field.clean(raw, obj)
+        # A text field's limit is the form's to enforce; the model only stores it.
+        if isinstance(value, str) and field.max_length and len(value) > field.max_length:
+            raise ValidationError(f"Ensure this value has at most {field.max_length} characters.")
     except (ValidationError, TypeError, ValueError) as error:
         message = "; ".join(error.messages) if isinstance(error, ValidationError) else error
         raise ImportRefused(
@@ -216,7 +220,7 @@ def _restore_section(section, rows, new_ids, user):
 def _target(field, raw, new_ids, user, where):
     """The new id of the row a foreign key points at, refusing a dangling one; every
     reference to an account is to the importing one."""
-    if field.related_model is type(user):
+    if field.related_model is get_user_model():
         return user.pk
     if raw is None:
         if not field.null:

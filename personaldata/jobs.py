@@ -8,6 +8,7 @@ from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -75,7 +76,7 @@ def build_export(code, now=None):
     part = export.path.with_suffix(".part")
 
     def progress(done):
-        DataExport.objects.filter(pk=export.pk).update(done=done, total=max(F("total"), done))
+        DataExport.objects.filter(pk=export.pk).update(done=done, total=Greatest(F("total"), done))
 
     try:
         write_archive(export.user, part, progress)

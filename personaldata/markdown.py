@@ -42,21 +42,13 @@ def readme(user, data, today):
 def plan_files(user):
     """(file name, Markdown) for each of the person's plans, oldest first (six queries)."""
     plans = list(Plan.objects.filter(owner=user).order_by("created", "pk"))
-    steps = defaultdict(list)
-    for step in Step.objects.filter(plan__owner=user).order_by("position", "pk"):
-        steps[step.plan_id].append(step)
-    events = defaultdict(list)
-    for event in StepEvent.objects.filter(step__plan__owner=user).order_by("created", "pk"):
-        events[event.step_id].append(event)
-    sessions = defaultdict(list)
-    for session in GrowSession.objects.filter(plan__owner=user).order_by("number"):
-        sessions[session.plan_id].append(session)
-    obstacles = defaultdict(list)
-    for obstacle in Obstacle.objects.filter(session__plan__owner=user).order_by("position", "pk"):
-        obstacles[obstacle.session_id].append(obstacle)
-    options = defaultdict(list)
-    for option in Option.objects.filter(session__plan__owner=user).order_by("position", "pk"):
-        options[option.session_id].append(option)
+    steps = _grouped(Step.objects.filter(plan__owner=user), "plan_id")
+    events = _grouped(
+        StepEvent.objects.filter(step__plan__owner=user).order_by("created", "pk"), "step_id"
+    )
+    sessions = _grouped(GrowSession.objects.filter(plan__owner=user).order_by("number"), "plan_id")
+    obstacles = _grouped(Obstacle.objects.filter(session__plan__owner=user), "session_id")
+    options = _grouped(Option.objects.filter(session__plan__owner=user), "session_id")
     today = user.local_today()
     files = []
     for n, plan in enumerate(plans, start=1):
@@ -68,6 +60,17 @@ def plan_files(user):
         lines += _steps(steps[plan.pk], events, today)
         files.append((name, "\n".join(lines)))
     return files
+
+
+def _grouped(rows, key):
+    """Rows by the value of `key` (a plan's steps, a sheet's options), in position order
+    unless the query says otherwise."""
+    if not rows.query.order_by:
+        rows = rows.order_by("position", "pk")
+    groups = defaultdict(list)
+    for row in rows:
+        groups[getattr(row, key)].append(row)
+    return groups
 
 
 def _day(value):
