@@ -107,7 +107,7 @@ def import_archive(request):
 def delete_account(request):
     """What goes, and the button; posting needs a fresh sign-in (allauth's
     reauthentication), then closes the account and signs this browser out."""
-    form = DeleteAccountForm(request.POST or None)
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
             deletion.close_account(request.user)
