@@ -8,6 +8,9 @@
   else: no plan page, no step, no journal page.
 - Anyone else, including a buddy whose buddyship was revoked or who left, gets 404:
   never 403, which would confirm that the object exists.
+- A deactivated account (closed by its owner, or by an operator) is gone: its plans are
+  shown to no buddy and no link, and a deactivated buddy sees nothing
+  (Buddyship.objects.active() and active_between_open_accounts hold the rule).
 
 Plan pages (plans-detail, the wall chart, the tree, the GROW sheets) stay owner-only:
 a buddy reaches a plan only through a progress page built here.
@@ -20,7 +23,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from buddies.models import Buddyship, ShareLink
+from buddies.models import Buddyship, ShareLink, active_between_open_accounts
 from careerplan.tokens import hash_token
 from plans.models import Plan
 
@@ -45,14 +48,15 @@ def get_buddyship_for_buddy(request, code):
 def get_buddyship_for_link(token, *, now=None):
     """Return the active buddyship behind a private progress link, or 404.
 
-    A revoked or rotated link, or one whose buddy left or was revoked, finds nothing.
+    A revoked or rotated link, or one whose buddy left or was revoked, or whose planner's
+    account is deactivated or closing, finds nothing.
     """
     link = (
         ShareLink.objects.select_related("buddyship__planner")
         .filter(
+            active_between_open_accounts("buddyship__"),
             token_hash=hash_token(token),
             revoked__isnull=True,
-            buddyship__status=Buddyship.Status.ACTIVE,
         )
         .first()
     )
@@ -87,7 +91,9 @@ def invitations_for(user, now=None):
         for email in user.emailaddress_set.filter(verified=True).values_list("email", flat=True)
     }
     return (
-        Buddyship.objects.filter(status=Buddyship.Status.INVITED, invite_expires__gt=now)
+        Buddyship.objects.filter(
+            status=Buddyship.Status.INVITED, invite_expires__gt=now, planner__is_active=True
+        )
         .annotate(email_lower=Lower("email"))
         .filter(email_lower__in=addresses)
         .exclude(planner=user)
@@ -99,12 +105,13 @@ def get_invitation(token):
     """Return the buddyship whose invitation this token is, whatever its state, or None.
 
     The caller explains the state (expired, answered, withdrawn); an unknown or tampered
-    token, or one replaced by a re-sent invitation, finds nothing.
+    token, one replaced by a re-sent invitation, or one from a deactivated planner finds
+    nothing.
     """
     if not token or len(token) > 100:
         return None
     return (
         Buddyship.objects.select_related("planner")
-        .filter(invite_token_hash=hash_token(token))
+        .filter(invite_token_hash=hash_token(token), planner__is_active=True)
         .first()
     )

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from buddies.models import Buddyship
+from careerplan.dates import DateField
 from plans.models import Plan, Step
 
 # Characters that must never reach an email header or a one-line field: line breaks of
@@ -211,10 +212,9 @@ class CheckupAnswerForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose one answer."},
     )
-    new_date = forms.DateField(
+    new_date = DateField(
         label="New completion date",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Only if you need more time.",
     )
     reason = forms.CharField(

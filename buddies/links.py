@@ -55,7 +55,7 @@ def read_action_token(token):
     if action not in ACTION_NAMES:
         raise BadLink("This link is not valid.")
     notification = (
-        Notification.objects.select_related("buddyship__planner", "step__plan")
+        Notification.objects.select_related("buddyship__planner", "buddyship__user", "step__plan")
         .filter(code=value.get("n"))
         .first()
     )

@@ -15,9 +15,21 @@ from plans.models import Plan, Step
 INVITATION_LIFETIME = timedelta(days=14)
 
 
+def active_between_open_accounts(prefix=""):
+    """Active buddyships whose planner's account, and buddy's if they have one, are still
+    open, as a filter: a deactivated or closing account counts as gone everywhere (the
+    Python twin is Buddyship.is_current). `prefix` is "buddyship__" from a related row."""
+    return (
+        Q(**{f"{prefix}status": Buddyship.Status.ACTIVE})
+        & Q(**{f"{prefix}planner__is_active": True})
+        & (Q(**{f"{prefix}user__isnull": True}) | Q(**{f"{prefix}user__is_active": True}))
+    )
+
+
 class BuddyshipQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(status=Buddyship.Status.ACTIVE)
+        """Active buddyships between open accounts (active_between_open_accounts)."""
+        return self.filter(active_between_open_accounts())
 
     def live(self):
         """Invited or active: the rows an address may have only one of per planner."""
@@ -85,6 +97,16 @@ class Buddyship(models.Model):
     @property
     def is_live(self):
         return self.status in (Buddyship.Status.INVITED, Buddyship.Status.ACTIVE)
+
+    @property
+    def accounts_open(self):
+        """True while the planner's account, and the buddy's if they have one, are active."""
+        return self.planner.is_active and (self.user_id is None or self.user.is_active)
+
+    @property
+    def is_current(self):
+        """Active between open accounts (the twin of active_between_open_accounts)."""
+        return self.status == Buddyship.Status.ACTIVE and self.accounts_open
 
     def invite(self, plans, now=None):
         """Save a new invitation sharing `plans` and write its email; return the raw token.
@@ -286,6 +308,8 @@ class Notification(models.Model):
         DIGEST = "digest", "Weekly digest"
         ANSWER = "answer", "Planner's answer to a check-up"
         LINK = "link", "Private progress link"
+        FAREWELL = "farewell", "The planner deleted their account"
+        BUDDY_LEFT = "buddy_left", "The buddy deleted their account (to the planner)"
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"

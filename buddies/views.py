@@ -147,7 +147,7 @@ def buddy_edit(request, code):
 def buddy_preview(request, code):
     """Show the planner their progress page exactly as this buddy sees it."""
     buddyship = get_buddyship_for_planner(request, code)
-    if not buddyship.is_live:
+    if not buddyship.is_live or not buddyship.accounts_open:
         messages.info(request, f"{buddyship.name} is no longer your buddy.")
         return redirect("buddies-list")
     context = build_progress(buddyship)

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_http_methods
 
 from buddies import links
 from buddies.forms import NoteTextForm
-from buddies.models import Buddyship
 from buddies.outbox.kinds import KINDS
 
 
@@ -64,7 +63,7 @@ def mail_action(request, token):
     except links.BadLink as error:
         return _bad_link(request, error)
     buddyship = notification.buddyship
-    if buddyship.status != Buddyship.Status.ACTIVE:
+    if not buddyship.is_current:
         return _problem(
             request,
             "This link no longer works",

@@ -45,6 +45,14 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d", **kwargs)
 
 
+def clamp(day):
+    """The nearest date the app can compute with: a row stored before the range was held
+    (or written around the forms) is laid out at its edge rather than breaking a page."""
+    if day is None:
+        return None
+    return min(max(day, EARLIEST), LATEST)
+
+
 def date_from_query(value):
     """A date from a query string: None when absent; 400 when unreadable or out of range."""
     if not value:

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "plans",
     "journals",
     "buddies",
+    "personaldata",
 ]
 
 MIDDLEWARE = [
@@ -315,7 +316,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "buddies.tasks.queue_digests",
         "schedule": timedelta(hours=1),
     },
+    # Expire downloads of people's data, recover lost builds, and purge deleted
+    # accounts once their buddies have been told (personaldata.jobs.tidy).
+    "personaldata-tidy": {"task": "personaldata.tasks.tidy", "schedule": timedelta(minutes=10)},
 }
+# An account with more rows than this gets its archive built by a worker, with a
+# progress page and an email when it is ready; a smaller one downloads at once.
+DATA_EXPORT_INLINE_ROWS = env_int("DATA_EXPORT_INLINE_ROWS", 5000)
 # The outbox sender's lease on a claimed row, and how long a pending row may wait for its
 # send task before the sweep sends it (docs/decisions.md, "Delivery semantics"). The
 # fault tests shorten both so that recovery happens within the test.

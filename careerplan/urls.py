@@ -20,6 +20,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("accounts.urls")),
+    path("accounts/data/", include("personaldata.urls")),
+    path("privacy/", views.privacy, name="privacy"),
     path("", include("plans.urls")),
     path("journal/", include("journals.urls")),
     path("buddies/", include("buddies.urls")),

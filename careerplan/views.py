@@ -18,6 +18,12 @@ def home(request):
     return render(request, "home.html")
 
 
+@require_GET
+def privacy(request):
+    """What is stored, who sees what, the emails sent, and how to take it out or delete it."""
+    return render(request, "privacy.html")
+
+
 # What the service worker keeps for offline use from the start: the shell every page
 # needs. Other static files are kept as pages load them.
 SHELL = [

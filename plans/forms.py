@@ -1,15 +1,7 @@
 from django import forms
 
+from careerplan.dates import DateInput
 from plans.models import Plan
-
-
-class DateInput(forms.DateInput):
-    """A native date picker; the server still parses and checks whatever is sent."""
-
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class PlanForm(forms.ModelForm):

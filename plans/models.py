@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from careerplan.dates import EARLIEST, LATEST, validate_computable
 from plans import signals
 from plans.validators import validate_not_before
 
@@ -30,7 +31,12 @@ def checkup_instant(due_date, zone, at=CHECKUP_LOCAL_TIME):
        gives that instant.
     3. If it occurs twice (a DST overlap), fold=0 picks the first occurrence: the
        earlier of the two, so the check-up is never later than promised.
+
+    A date outside the range the app computes with (careerplan.dates) has no check-up:
+    one stored before the range was held must not stop a zone change or a save.
     """
+    if not EARLIEST <= due_date <= LATEST:
+        return None
     local = datetime.combine(due_date + timedelta(days=1), at, tzinfo=zone)
     return local.astimezone(UTC)
 
@@ -195,7 +201,9 @@ class Plan(models.Model):
         blank=True,
         help_text="What this change gives you that you want.",
     )
-    target_date = models.DateField("target date", null=True, blank=True)
+    target_date = models.DateField(
+        "target date", null=True, blank=True, validators=[validate_computable]
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     is_example = models.BooleanField(default=False)
     created = models.DateTimeField(default=timezone.now)
@@ -390,7 +398,9 @@ class Step(models.Model):
     position = models.PositiveIntegerField(default=0)
     title = models.CharField(max_length=200)
     notes = models.TextField(max_length=2000, blank=True)
-    due_date = models.DateField("completion date", null=True, blank=True)
+    due_date = models.DateField(
+        "completion date", null=True, blank=True, validators=[validate_computable]
+    )
     reward = models.CharField(
         max_length=200,
         blank=True,

@@ -48,6 +48,12 @@ class EmailKind:
     unwanted: Callable[[Notification], str] = always_wanted
     # The template context beyond what every email has (messages.build_message).
     context: Callable[[Notification], dict] = no_context
+    # Sent only while both accounts are open. The farewells of a deleted account are
+    # the exception: they are written as it closes, to be sent after.
+    needs_open_accounts: bool = True
+    # Addressed to the planner rather than the buddy (with no unsubscribe link: the
+    # buddy's unsubscribe is not the planner's).
+    to_planner: bool = False
 
 
 # Invitation -------------------------------------------------------------------------
@@ -173,6 +179,18 @@ def digest_turned_off(notification):
     return "" if notification.buddyship.digest else "The buddy turned the digest off."
 
 
+# Farewells ---------------------------------------------------------------------------
+
+
+def buddy_gone(notification):
+    user = notification.buddyship.user
+    return "The buddy's account is closed." if user is not None and not user.is_active else ""
+
+
+def planner_gone(notification):
+    return "" if notification.buddyship.planner.is_active else "The planner's account is closed."
+
+
 KINDS = {
     Notification.Kind.INVITATION: EmailKind(
         template="buddy-invitation",
@@ -216,6 +234,22 @@ KINDS = {
         unwanted=digest_turned_off,
         context=digest_context,
     ),
+    Notification.Kind.FAREWELL: EmailKind(
+        template="buddy-farewell",
+        # Written when the planner deletes their account, which ends the buddyship.
+        status=Buddyship.Status.REVOKED,
+        unwanted=buddy_gone,
+        needs_open_accounts=False,
+    ),
+    Notification.Kind.BUDDY_LEFT: EmailKind(
+        template="buddy-left",
+        # Written when the buddy deletes their account; it goes to the planner, so the
+        # buddy's unsubscribe does not hold it back.
+        status=Buddyship.Status.LEFT,
+        unwanted=planner_gone,
+        needs_open_accounts=False,
+        to_planner=True,
+    ),
 }
 
 
@@ -223,15 +257,18 @@ def why_not_wanted(notification):
     """Return why a claimed row should no longer be sent, or "" if it should.
 
     1. The checks every kind shares: the buddyship's status is the one the kind is for;
-       the buddy has not unsubscribed (unless the kind is transactional); a row about a
-       step is about a plan still active and shared with this buddy.
+       both accounts are open (but for farewells); the buddy has not unsubscribed
+       (unless the kind is transactional or goes to the planner); a row about a step is
+       about a plan still active and shared with this buddy.
     2. The kind's own rule (KINDS).
     """
     kind = KINDS[notification.kind]
     buddyship = notification.buddyship
     if buddyship.status != kind.status:
         return f"The buddyship is {buddyship.status}."
-    if buddyship.unsubscribed and not kind.transactional:
+    if kind.needs_open_accounts and not buddyship.accounts_open:
+        return "An account is deactivated or closed."
+    if buddyship.unsubscribed and not (kind.transactional or kind.to_planner):
         return "The buddy unsubscribed."
     if notification.step is not None and not _plan_shared(notification):
         return "The step's plan is no longer shared with this buddy."

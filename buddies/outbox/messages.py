@@ -45,14 +45,16 @@ def build_message(notification):
     context.update(kind.context(notification))
     headers = {
         "Message-ID": message_id(notification),
-        "List-Unsubscribe": f"<{unsubscribe_url}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         # Out-of-office replies are not sent to automatic messages (RFC 3834).
         "Auto-Submitted": "auto-generated",
     }
-    message = build_email(
-        kind.template, context, [_address(buddyship.name, buddyship.email)], headers=headers
-    )
+    if kind.to_planner:
+        to = _address(planner.display_name, planner.email)
+    else:
+        to = _address(buddyship.name, buddyship.email)
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message = build_email(kind.template, context, [to], headers=headers)
     # The planner's name, never their address, shows who the email is about.
     _, sender = parseaddr(settings.DEFAULT_FROM_EMAIL)
     site = parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or "careerplan"

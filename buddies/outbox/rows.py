@@ -109,3 +109,9 @@ def digest_key(local_date):
     """The key of a weekly digest: the ISO week of the planner's local date."""
     year, week, _ = local_date.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def farewell_key():
+    """The key of the email that ends a buddyship when an account is deleted: there is
+    one per buddyship."""
+    return "farewell"

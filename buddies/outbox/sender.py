@@ -95,7 +95,7 @@ def claim_batch(now, size=CLAIM_BATCH):
     )
     return list(
         Notification.objects.filter(pk__in=pks, state=Notification.State.SENDING)
-        .select_related("buddyship__planner", "step__plan")
+        .select_related("buddyship__planner", "buddyship__user", "step__plan")
         .annotate(plan_shared=Exists(shared))
         .order_by("next_attempt", "pk")
     )

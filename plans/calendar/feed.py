@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from icalendar import Calendar, Event
 
+from careerplan.dates import EARLIEST, LATEST
 from careerplan.mail import absolute_url
 from careerplan.templatetags.code_urls import code_url_for
 from plans.models import Plan, Step
@@ -31,6 +32,8 @@ def feed_steps(feed, today):
         steps = steps.filter(plan_id=feed.plan_id)
     return (
         steps.dated()
+        # A date outside the range the app computes with has no day a calendar can show.
+        .filter(due_date__range=(EARLIEST, LATEST))
         .exclude(status=Step.Status.DROPPED)
         .exclude(status=Step.Status.DONE, due_date__lt=today - DONE_KEPT)
         .select_related("plan")
@@ -68,20 +71,25 @@ def step_event(step, domain, link, zone):
 
 def build_feed(feed, today):
     """Return the feed's calendar as bytes."""
+    name = f"careerplan: {feed.plan.goal}" if feed.plan is not None else "careerplan: your steps"
+    return build_calendar(name, feed_steps(feed, today), feed.owner.zone)
+
+
+def build_calendar(name, steps, zone):
+    """Return a calendar named `name` with one all-day event per step, as bytes (steps
+    with their plan loaded; the data export writes one of every dated step)."""
     domain = urlsplit(settings.SITE_URL).hostname or "localhost"
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    name = f"careerplan: {feed.plan.goal}" if feed.plan is not None else "careerplan: your steps"
     calendar.add("name", name)
     calendar.add("x-wr-calname", name)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", REFRESH)
     step_url = code_url_for("plans-step-detail")
-    zone = feed.owner.zone
-    for step in feed_steps(feed, today):
+    for step in steps:
         link = absolute_url(step_url(step.code))
         calendar.add_component(step_event(step, domain, link, zone))
     return calendar.to_ical()

@@ -16,6 +16,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from careerplan.dates import clamp
 from plans.charts.wallchart import local_date
 from plans.models import State, counts_towards_progress, step_state
 
@@ -62,7 +63,8 @@ def burnup_series(steps, zone):
     action = [s for s in steps if counts_towards_progress(s)]
     return {
         "planned": cumulative(local_date(s.created, zone) for s in action),
-        "due": cumulative(s.due_date for s in action if s.due_date is not None),
+        # A date stored outside the range the app computes with sits at its edge.
+        "due": cumulative(clamp(s.due_date) for s in action if s.due_date is not None),
         "done": cumulative(
             local_date(s.completed, zone)
             for s in action

@@ -13,6 +13,7 @@ from html import escape
 
 from django.utils.safestring import mark_safe
 
+from careerplan.dates import clamp
 from careerplan.templatetags.calendar_dates import day as format_day
 from plans.models import STATE_LABELS, State, count_progress, is_to_break_down, step_state
 
@@ -81,8 +82,10 @@ class Card:
     @property
     def day(self):
         """The day whose column holds the card: its completion date, or for a step done
-        without one, the day it was done."""
-        return self.due_date or self.completed_on
+        without one, the day it was done. A date stored outside the range the app
+        computes with (careerplan.dates) is placed at its edge, so the columns can be
+        counted without running off the calendar."""
+        return clamp(self.due_date or self.completed_on)
 
     @property
     def label(self):
@@ -364,7 +367,7 @@ def build_wallchart(steps, today, *, zone=UTC, target_date=None, scale=None, lin
         today=today,
         columns=[],
         undated=undated,
-        target_date=target_date,
+        target_date=clamp(target_date),
         counts=count_progress(steps, today),
     )
     if not cards:
@@ -377,7 +380,7 @@ def build_wallchart(steps, today, *, zone=UTC, target_date=None, scale=None, lin
     )
     first, last = min(cards[0].day, today), max(cards[-1].day, today)
     chart.scale = scale or choose_scale(first, last)
-    columns = build_columns(first, last, chart.scale, today, target_date)
+    columns = build_columns(first, last, chart.scale, today, chart.target_date)
 
     index = 0
     for card in cards:

@@ -8,7 +8,7 @@ sheet (another person's, or a deleted one) is refused next to the field.
 from django import forms
 from django.utils.formats import date_format
 
-from plans.forms import DateInput
+from careerplan.dates import DateField, DateInput
 from plans.models import GrowSession, Obstacle, Option
 from plans.validators import validate_not_past
 
@@ -155,7 +155,7 @@ class GrowCommitForm(forms.Form):
         label="Option to commit to",
         error_messages={"required": "Pick the option you will do."},
     )
-    due_date = forms.DateField(
+    due_date = DateField(
         label="Completion date",
         widget=DateInput(),
         help_text="The day it will be done by. Your buddy checks up the morning after.",

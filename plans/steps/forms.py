@@ -2,7 +2,7 @@
 
 from django import forms
 
-from plans.forms import DateInput
+from careerplan.dates import DateField, DateInput
 from plans.models import Plan, Step
 from plans.validators import validate_not_past
 
@@ -93,7 +93,7 @@ class StepEditForm(forms.ModelForm):
 
 
 class RescheduleForm(forms.Form):
-    due_date = forms.DateField(
+    due_date = DateField(
         label="New completion date",
         widget=DateInput(),
         error_messages={

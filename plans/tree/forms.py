@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 from django.utils.text import Truncator
 
-from plans.forms import DateInput
+from careerplan.dates import DateField, DateInput
 from plans.models import Step
 from plans.steps.forms import StepEditForm
 from plans.tree.tree import MAX_CHILDREN, describe, latest_commit_date
@@ -33,7 +33,7 @@ class TreeDateForm(forms.Form):
         help_text="Say it as something you will do.",
         error_messages={"required": "Say what you will do."},
     )
-    due_date = forms.DateField(
+    due_date = DateField(
         label="Completion date",
         widget=DateInput(),
         error_messages={

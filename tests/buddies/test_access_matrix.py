@@ -2,7 +2,11 @@
 
 Roles: the owner; an active buddy of the plan; a buddy of another plan of the same
 planner; a buddy of another planner; a revoked buddy; a stranger; anonymous; the holder
-of a private progress link; the holder of a revoked link.
+of a private progress link; the holder of a revoked link; a deactivated buddy (an active
+buddy of the plan whose account was then deactivated); a deactivated planner (another
+planner, deactivated, with a buddy still active and a live private link) and that
+planner's buddy. A deactivated account counts as gone: its session signs no one in, and
+nothing of a deactivated planner is shown to their buddies or through their links.
 
 Plan and journal URLs are found by walking the URL configuration, so a page added later
 is covered without editing this file: every one is owner-only, and for everyone else a
@@ -18,7 +22,8 @@ import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
-from buddies.models import Buddyship, Note
+from buddies import links
+from buddies.models import Buddyship, Note, Notification
 from journals.models import JournalEntry
 from plans.models import GrowSession, Obstacle, Option, Plan, Step, StepEvent
 from tests.buddies.conftest import client_for, make_buddyship, make_link
@@ -37,8 +42,11 @@ LOGGED_IN_OUTSIDERS = [
     "other_planner_buddy",
     "revoked_buddy",
     "stranger",
+    "deactivated_planners_buddy",
 ]
-ANONYMOUS = ["anonymous", "link_holder", "revoked_link_holder"]
+# A deactivated account's session is a signed-out one.
+DEACTIVATED = ["deactivated_buddy", "deactivated_planner"]
+ANONYMOUS = ["anonymous", "link_holder", "revoked_link_holder", *DEACTIVATED]
 ALL_BUT_OWNER = LOGGED_IN_OUTSIDERS + ANONYMOUS
 
 # Which object a `code` in a path names, by the path's leading segments.
@@ -105,6 +113,7 @@ class World:
     buddyships: dict
     link: str
     revoked_link: str
+    gone_link: str
     secret_text: str
 
 
@@ -133,6 +142,14 @@ def world(db):
         "revoked_link_holder": make_buddyship(owner, [plan], email="ruth@example.com"),
     }
     buddyships["revoked_buddy"].revoke()
+    deactivated_buddy = UserFactory(email="dee@example.com")
+    buddyships["deactivated_buddy"] = make_buddyship(owner, [plan], user=deactivated_buddy)
+    gone = UserFactory(email="gone@example.com")
+    gone_plan = PlanFactory(owner=gone, goal="I will be a deactivated planner's potter")
+    gones_buddy = UserFactory(email="gus@example.com")
+    buddyships["deactivated_planner"] = make_buddyship(gone, [gone_plan], user=gones_buddy)
+    gone_follower = make_buddyship(gone, [gone_plan], email="gia@example.com")
+    gone_link = make_link(gone_follower)
     link = make_link(buddyships["link_holder"])
     revoked_link = make_link(buddyships["revoked_link_holder"])
     buddyships["revoked_link_holder"].revoke_links()
@@ -147,7 +164,12 @@ def world(db):
         "anonymous": Client(),
         "link_holder": Client(),
         "revoked_link_holder": Client(),
+        "deactivated_buddy": client_for(deactivated_buddy),
+        "deactivated_planner": client_for(gone),
+        "deactivated_planners_buddy": client_for(gones_buddy),
     }
+    # Signed in, then deactivated (by an operator, or closing their account).
+    type(gone).objects.filter(pk__in=[gone.pk, deactivated_buddy.pk]).update(is_active=False)
     # The link holders have opened their link: whatever that leaves in their session
     # must not open anything else.
     assert (
@@ -169,6 +191,7 @@ def world(db):
         buddyships=buddyships,
         link=link,
         revoked_link=revoked_link,
+        gone_link=gone_link,
         secret_text="A private journal line",
     )
 
@@ -261,6 +284,15 @@ def progress_expectations():
         ("buddies-link-progress", "link", "post"): dict.fromkeys([*ALL_BUT_OWNER, "owner"], 405),
         ("buddies-link-cheer", "revoked_link", "post"): {},
         ("buddies-link-leave", "revoked_link", "post"): {},
+        # A deactivated buddy sees and writes nothing; nor does anyone, about a
+        # deactivated planner, signed in or through a link.
+        ("buddies-progress", "deactivated_buddy", "get"): {},
+        ("buddies-cheer", "deactivated_buddy", "post"): {},
+        ("buddies-progress", "deactivated_planner", "get"): {},
+        ("buddies-cheer", "deactivated_planner", "post"): {},
+        ("buddies-leave", "deactivated_planner", "get"): {},
+        ("buddies-link-progress", "gone_link", "get"): {},
+        ("buddies-link-cheer", "gone_link", "post"): {},
     }
 
 
@@ -276,6 +308,8 @@ def test_buddy_pages_open_only_to_their_buddy(world, case, expected):
         url = reverse(name, args=[world.link])
     elif whose == "revoked_link":
         url = reverse(name, args=[world.revoked_link])
+    elif whose == "gone_link":
+        url = reverse(name, args=[world.gone_link])
     else:
         url = reverse(name, args=[world.buddyships[whose].code])
     before = fingerprint(world.owner)
@@ -357,3 +391,39 @@ def test_notes_seen_touches_only_ones_own_notes(world):
 
     note.refresh_from_db()
     assert note.seen is None
+
+
+@pytest.mark.parametrize("whose", DEACTIVATED)
+def test_one_click_email_links_of_a_deactivated_account_act_no_more(world, client, whose):
+    """The probe's finding: a deactivated buddy's "send a cheer" link wrote a note."""
+    buddyship = world.buddyships[whose]
+    notification = Notification.objects.create(
+        kind=Notification.Kind.CELEBRATION,
+        buddyship=buddyship,
+        step=buddyship.plans.get().steps.create(title="Done thing"),
+        key="k",
+    )
+    url = reverse("buddies-mail-action", args=[links.action_token(notification, "cheer")])
+
+    assert client.get(url).status_code == 410
+    assert client.post(url, {"text": "Well done!"}).status_code == 410
+    assert not Note.objects.filter(buddyship=buddyship).exists()
+    assert notification.record_answer("cheer", "Well done!") is None
+
+
+def test_the_planner_s_preview_treats_a_deactivated_buddy_as_gone(world):
+    url = reverse("buddies-preview", args=[world.buddyships["deactivated_buddy"].code])
+    response = world.clients["owner"].get(url)
+    assert response.status_code == 302
+    assert response.url == reverse("buddies-list")
+    live = reverse("buddies-preview", args=[world.buddyships["buddy"].code])
+    assert world.clients["owner"].get(live).status_code == 200
+
+
+def test_an_invitation_from_a_deactivated_planner_finds_nothing(world, client):
+    gone = world.buddyships["deactivated_planner"].planner
+    invited = make_buddyship(gone, [], email="ida@example.com", status="invited")
+    token = invited.issue_invitation()
+    assert client.get(reverse("buddies-invitation", args=[token])).status_code == 404
+    ida = client_for(UserFactory(email="ida@example.com"))
+    assert gone.display_name not in ida.get(reverse("buddies-list")).content.decode()

@@ -1,0 +1,238 @@
+"""Restoring an archive into an empty account, all or nothing.
+
+What an import restores is the registry's `restore` sections (plans with their steps,
+history and GROW sheets, and the journal) and the profile's name and zone. Rows get new
+ids and codes: the archive's ids are references inside it only, and a code is an
+address that may still belong to the account the archive came from.
+"""
+
+import json
+import zipfile
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+
+from personaldata.export import FORMAT, JSON_NAME, VERSION, exported_fields, field_key
+from personaldata.registry import BY_LABEL, SECTIONS, label_of, rows_of
+from plans.models import Step
+
+# An archive holds text; past these sizes it is not one of ours (or is a zip bomb).
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_JSON_BYTES = 100 * 1024 * 1024
+MAX_ROWS = 500_000
+
+
+class ImportRefused(Exception):
+    """The archive cannot be restored; the message says why, for the person."""
+
+
+@dataclass
+class Restored:
+    counts: dict
+
+
+def read_archive(upload):
+    """Return the archive's JSON data, or raise ImportRefused saying what is wrong.
+
+    The size of the upload and of the JSON inside are checked before anything is read
+    into memory, so an oversized file or a zip bomb is refused at once.
+    """
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ImportRefused(
+            f"This file is {upload.size // (1024 * 1024)} MB; an archive can be at most "
+            f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB."
+        )
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            try:
+                info = archive.getinfo(JSON_NAME)
+            except KeyError:
+                raise ImportRefused(
+                    f"This zip has no {JSON_NAME}: upload the archive exactly as you downloaded it."
+                ) from None
+            if info.file_size > MAX_JSON_BYTES:
+                raise ImportRefused("The data in this archive is too large to restore.")
+            raw = archive.read(info)
+    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, OSError) as error:
+        raise ImportRefused(
+            "This is not a careerplan archive: it is not a zip file we can read."
+        ) from error
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ImportRefused(f"The {JSON_NAME} in this archive is damaged.") from error
+    check_shape(data)
+    return data
+
+
+def check_shape(data):
+    """Refuse data that is not our format, is another version, or is malformed."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ImportRefused("This is not a careerplan archive.")
+    if data.get("version") != VERSION:
+        raise ImportRefused(
+            f"This archive is in version {data.get('version')!r} of the format; this site "
+            f"reads version {VERSION}."
+        )
+    sections = data.get("sections")
+    if not isinstance(sections, dict):
+        raise ImportRefused("The archive's data has no sections.")
+    unknown = set(sections) - set(BY_LABEL)
+    if unknown:
+        raise ImportRefused(f"The archive has tables this site does not know: {sorted(unknown)}.")
+    total = 0
+    for label, rows in sections.items():
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            raise ImportRefused(f"The archive's {label} table is malformed.")
+        total += len(rows)
+    if total > MAX_ROWS:
+        raise ImportRefused("The archive holds more rows than an account can restore.")
+
+
+def is_empty(user):
+    """True if the account has nothing an import would restore."""
+    return not any(rows_of(section, user).exists() for section in SECTIONS if section.restore)
+
+
+@transaction.atomic
+def restore(user, data):
+    """Restore `data` (from read_archive) into `user`'s empty account; return counts.
+
+    1. Lock the account row, so two imports at once cannot both find it empty.
+    2. Copy the profile's restorable fields onto the account.
+    3. Restore each `restore` section in registry order: check every value with the
+       model field's own validation (lengths, choices, the date range), point foreign
+       keys at the rows already restored (the importing account for the user), and
+       insert; a foreign key to the row's own table (a step's parent) is set after.
+    4. Recompute what hangs on the zone (check-up instants).
+    Any refusal raises ImportRefused and the transaction takes everything back.
+    """
+    user_model = get_user_model()
+    user = user_model.objects.select_for_update().get(pk=user.pk)
+    if not is_empty(user):
+        raise ImportRefused(
+            "Your account already has plans or journal entries. An archive can only be "
+            "restored into an empty account: delete those first, or use a new account."
+        )
+    sections = data["sections"]
+    _restore_profile(user, sections.get(label_of(user_model), []))
+    new_ids, counts = {}, {}
+    try:
+        for section in SECTIONS:
+            if not section.restore:
+                continue
+            rows = sections.get(section.label, [])
+            new_ids[section.label] = _restore_section(section, rows, new_ids, user)
+            counts[section.label] = len(rows)
+    except IntegrityError as error:
+        # Two journal entries for one day, two GROW sheets with one number...
+        raise ImportRefused(
+            "The archive contradicts itself (two rows where one is allowed), so nothing "
+            "was restored."
+        ) from error
+    Step.objects.filter(plan__owner=user).recompute_checkups()
+    return Restored(counts=counts)
+
+
+def _restore_profile(user, rows):
+    section = BY_LABEL[label_of(get_user_model())]
+    if not rows:
+        return
+    if len(rows) != 1:
+        raise ImportRefused("The archive holds more than one account.")
+    for name in section.restore_fields:
+        if name in rows[0]:
+            setattr(user, name, _value(section, user, name, rows[0][name], "the account"))
+    user.save(update_fields=list(section.restore_fields))
+
+
+def _value(section, obj, name, raw, where):
+    """`raw` checked by the model field `name` (to_python and its validators)."""
+    field = section.model._meta.get_field(name)
+    try:
+        value = field.clean(raw, obj)
+        # A text field's limit is the form's to enforce; the model only stores it.
+        if isinstance(value, str) and field.max_length and len(value) > field.max_length:
+            raise ValidationError(f"Ensure this value has at most {field.max_length} characters.")
+    except (ValidationError, TypeError, ValueError) as error:
+        message = "; ".join(error.messages) if isinstance(error, ValidationError) else error
+        raise ImportRefused(
+            f"{where.capitalize()} has a value for {name!r} we cannot accept: {message}"
+        ) from error
+    return value
+
+
+def _restore_section(section, rows, new_ids, user):
+    """Insert the section's rows; return {archive id: new id}."""
+    model = section.model
+    fields = [f for f in exported_fields(section) if not f.primary_key]
+    own_fks = [f for f in fields if isinstance(f, models.ForeignKey) and f.related_model is model]
+    auto_now = [f for f in fields if getattr(f, "auto_now", False)]
+    objs, archive_ids, later = [], [], []
+    for n, row in enumerate(rows, start=1):
+        where = f"row {n} of {section.label}"
+        archive_id = row.get("id")
+        if not isinstance(archive_id, int) or archive_id in archive_ids:
+            raise ImportRefused(f"{where.capitalize()} has no id of its own.")
+        obj = model()
+        links = {}
+        for field in fields:
+            key = field_key(field)
+            if field.many_to_many or key == "code":
+                continue
+            raw = row.get(key)
+            if isinstance(field, models.ForeignKey):
+                if field in own_fks:
+                    links[field.attname] = raw
+                    continue
+                setattr(obj, field.attname, _target(field, raw, new_ids, user, where))
+                continue
+            if key not in row:
+                raw = field.get_default()
+            setattr(obj, field.attname, _value(section, obj, field.name, raw, where))
+        # Inserting sets auto_now fields to now: keep the archive's instants to put back.
+        links.update({f.attname: getattr(obj, f.attname) for f in auto_now})
+        objs.append(obj)
+        archive_ids.append(archive_id)
+        later.append(links)
+    created = model.objects.bulk_create(objs, batch_size=500)
+    mapping = {old: obj.pk for old, obj in zip(archive_ids, created, strict=True)}
+    own = {f.attname for f in own_fks}
+    changed = set()
+    for obj, links in zip(created, later, strict=True):
+        for attname, raw in links.items():
+            changed.add(attname)
+            if attname not in own:
+                setattr(obj, attname, raw)
+                continue
+            if raw is not None and raw not in mapping:
+                raise ImportRefused(
+                    f"A row of {section.label} points at a row the archive does not have."
+                )
+            setattr(obj, attname, mapping.get(raw))
+    if changed and created:
+        model.objects.bulk_update(created, sorted(changed), batch_size=500)
+    return mapping
+
+
+def _target(field, raw, new_ids, user, where):
+    """The new id of the row a foreign key points at, refusing a dangling one; every
+    reference to an account is to the importing one."""
+    if field.related_model is get_user_model():
+        return user.pk
+    if raw is None:
+        if not field.null:
+            raise ImportRefused(f"{where.capitalize()} is missing its {field.name}.")
+        return None
+    restored = new_ids.get(label_of(field.related_model))
+    if restored is None:
+        # A row outside what an import restores (a buddy's note on a step): nothing to
+        # point at in the new account.
+        if not field.null:
+            raise ImportRefused(f"{where.capitalize()} points at a table not restored.")
+        return None
+    if raw not in restored:
+        raise ImportRefused(f"{where.capitalize()} points at a row the archive does not have.")
+    return restored[raw]

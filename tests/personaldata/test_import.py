@@ -1,0 +1,194 @@
+"""Restoring an archive: into an empty account only, all or nothing, and a round trip
+gives the same content with only ids and codes renumbered (docs/export-schema.md)."""
+
+import io
+import json
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from journals.models import JournalEntry
+from personaldata import importing
+from personaldata.export import JSON_NAME, archive_bytes, export_data
+from personaldata.registry import BY_LABEL, SECTIONS, label_of
+from plans.models import Plan, Step
+from tests.factories import PlanFactory, UserFactory
+from tests.personaldata.conftest import signed_in
+
+RESTORED = [section for section in SECTIONS if section.restore]
+
+
+def comparable(data):
+    """The restored tables with ids and codes replaced by each row's place in its table,
+    and the account's restored fields: what a round trip must keep."""
+    sections = data["sections"]
+    places = {
+        label: {row["id"]: n for n, row in enumerate(rows)} for label, rows in sections.items()
+    }
+    result = {}
+    for section in RESTORED:
+        model = section.model
+        rows = []
+        for row in sections[section.label]:
+            kept = {}
+            for key, value in row.items():
+                if key in ("id", "code"):
+                    continue
+                field = model._meta.get_field(key)
+                if field.is_relation and value is not None:
+                    value = places[label_of(field.related_model)][value]
+                kept[key] = value
+            rows.append(kept)
+        result[section.label] = rows
+    [account] = sections["accounts.User"]
+    result["account"] = {name: account[name] for name in BY_LABEL["accounts.User"].restore_fields}
+    return result
+
+
+def upload(content, name="careerplan.zip"):
+    return SimpleUploadedFile(name, content, content_type="application/zip")
+
+
+def zipped(data):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(JSON_NAME, json.dumps(data))
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def newcomer(db):
+    return UserFactory(display_name="New Me", email="new@example.com", tz="UTC")
+
+
+def test_export_import_export_gives_the_same_content(world, newcomer):
+    before = export_data(world.person)
+    client = signed_in(newcomer)
+
+    response = client.post(
+        reverse("personaldata-import"), {"archive": upload(archive_bytes(world.person))}
+    )
+
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert response.url == reverse("plans-dashboard")
+    after = export_data(newcomer)
+    assert comparable(after) == comparable(before)
+    newcomer.refresh_from_db()
+    assert (newcomer.display_name, newcomer.tz, newcomer.email) == (
+        "Petra Person",
+        "Europe/London",
+        "new@example.com",
+    )
+    # New codes: the old account's addresses stay its own.
+    old_codes = {row["code"] for row in before["sections"]["plans.Step"]}
+    assert not old_codes & {
+        str(c) for c in Step.objects.filter(plan__owner=newcomer).values_list("code", flat=True)
+    }
+    # The restored plan works: its page opens and its check-ups are computed.
+    plan = Plan.objects.get(owner=newcomer)
+    assert client.get(plan.get_absolute_url()).status_code == 200
+    step = Step.objects.get(plan=plan, title="Call the supplier")
+    assert step.parent.title.startswith("Find a")
+    committed = Step.objects.get(plan=plan, title="Ask a friend")
+    assert committed.option.obstacle.text == "I am afraid of failing"
+
+
+def refused(client, content, name="careerplan.zip"):
+    response = client.post(reverse("personaldata-import"), {"archive": upload(content, name)})
+    assert response.status_code == 422
+    form = response.context["import_form"]
+    return " ".join(form.errors["archive"])
+
+
+@pytest.fixture
+def good(world):
+    return export_data(world.person)
+
+
+def test_a_malformed_file_is_refused_next_to_the_field(newcomer, good):
+    client = signed_in(newcomer)
+    assert "not a zip file" in refused(client, b"hello, I am not a zip")
+    empty_zip = io.BytesIO()
+    zipfile.ZipFile(empty_zip, "w").close()
+    assert "has no careerplan-export.json" in refused(client, empty_zip.getvalue())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(JSON_NAME, "{not json")
+    assert "damaged" in refused(client, buffer.getvalue())
+    assert "not a careerplan archive" in refused(client, zipped({"format": "other", "version": 1}))
+    page = client.post(reverse("personaldata-import"), {"archive": upload(b"x")})
+    assert 'id="id_archive"' in page.content.decode()
+    assert not Plan.objects.filter(owner=newcomer).exists()
+
+
+def test_another_version_or_an_unknown_table_is_refused(newcomer, good):
+    client = signed_in(newcomer)
+    assert "version 2 of the format; this site reads version 1" in refused(
+        client, zipped({**good, "version": 2})
+    )
+    unknown = {**good, "sections": {**good["sections"], "plans.Secret": []}}
+    assert "tables this site does not know" in refused(client, zipped(unknown))
+
+
+def test_an_oversized_file_is_refused(newcomer, good, monkeypatch):
+    monkeypatch.setattr(importing, "MAX_UPLOAD_BYTES", 1000)
+    assert "at most 0 MB" in refused(signed_in(newcomer), zipped(good) + b" " * 1000)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_read(newcomer, good, monkeypatch):
+    monkeypatch.setattr(importing, "MAX_JSON_BYTES", 100)
+    assert "too large" in refused(signed_in(newcomer), zipped(good))
+
+
+def test_an_account_that_is_not_empty_is_refused(newcomer, good):
+    JournalEntry.objects.write(newcomer, newcomer.local_today(), "Already here")
+    assert "only be restored into an empty account" in refused(signed_in(newcomer), zipped(good))
+    assert not Plan.objects.filter(owner=newcomer).exists()
+
+
+@pytest.mark.parametrize(
+    ("table", "change", "message"),
+    [
+        ("plans.Step", {"due_date": "9999-12-30"}, "between 1900 and 2200"),
+        ("plans.Step", {"status": "sort-of"}, "not a valid choice"),
+        ("plans.Step", {"plan": 987654}, "a row the archive does not have"),
+        ("plans.Option", {"step": 987654}, "a row the archive does not have"),
+        ("journals.JournalEntry", {"text": "x" * 10_001}, "at most 10000 characters"),
+        ("plans.Obstacle", {"kind": 7}, "not a valid choice"),
+    ],
+)
+def test_a_bad_row_late_in_the_archive_leaves_nothing_written(
+    newcomer, good, table, change, message
+):
+    """The broken row comes after plans and steps were inserted: all of it is taken back."""
+    rows = good["sections"][table]
+    rows[-1] = {**rows[-1], **change}
+    assert message in refused(signed_in(newcomer), zipped(good))
+    assert not Plan.objects.filter(owner=newcomer).exists()
+    assert not Step.objects.filter(plan__owner=newcomer).exists()
+    assert not JournalEntry.objects.filter(owner=newcomer).exists()
+    newcomer.refresh_from_db()
+    assert newcomer.display_name == "New Me"
+
+
+def test_two_entries_for_one_day_are_refused_whole(newcomer, good):
+    entries = good["sections"]["journals.JournalEntry"]
+    entries.append({**entries[0], "id": entries[0]["id"] + 1000})
+    assert "contradicts itself" in refused(signed_in(newcomer), zipped(good))
+    assert not Plan.objects.filter(owner=newcomer).exists()
+
+
+def test_the_restore_checks_emptiness_again_under_its_lock(newcomer, good):
+    """A plan made between the form's check and the restore (a second tab) stops it."""
+    PlanFactory(owner=newcomer)
+    with pytest.raises(importing.ImportRefused):
+        importing.restore(newcomer, good)
+    assert Plan.objects.filter(owner=newcomer).count() == 1
+
+
+def test_import_is_for_the_signed_in_person_only(client, good):
+    response = client.post(reverse("personaldata-import"), {"archive": upload(zipped(good))})
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
