@@ -1,4 +1,5 @@
-"""What each kind of buddy email does, declared once per kind (KINDS).
+"""What each kind of buddy email does, declared once per kind (KINDS), and the decision
+whether a claimed row is still wanted (read_for_decision, why_not_wanted).
 
 For every Notification.Kind one EmailKind says which one-click answers its links offer,
 whether it is transactional (sent even to a buddy who unsubscribed, because they asked
@@ -6,18 +7,37 @@ for it themselves), the buddyship status it is for, when a claimed row is no lon
 wanted, and its template and context. Nothing else branches on the kind: the sender's
 re-check (why_not_wanted), the message (messages.build_message) and the page that
 answers a one-click link (buddies.views_mail) all read this table.
+
+The decision runs in the sender's hand-over transaction on rows read fresh and locked
+(`locked`), so a change that cancels an email either committed first and is seen, or
+waits until the hand-over is marked.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from buddies.models import Buddyship, Notification
 from buddies.outbox import rows
 from buddies.outbox.digests import digest_context
 from plans.models import Plan, Step
+
+
+def locked(queryset, of=()):
+    """`queryset` with the rows it reads locked until the transaction ends.
+
+    PostgreSQL: FOR NO KEY UPDATE, so a change to a row the decision read (a step marked
+    done, a buddy revoked, a plan unshared or archived, an account deactivated) waits for
+    the hand-over transaction, or committed before it and is what it reads; rows that only
+    refer to these (a new answer row's foreign keys) are not held up. SQLite has no row
+    locks: its IMMEDIATE transactions hold the one write lock from BEGIN, which serves the
+    same.
+    """
+    return queryset.select_for_update(no_key=True, of=of)
+
 
 # The commitments an invitation lists per plan shared.
 COMMITMENTS_IN_INVITATION = 10
@@ -90,8 +110,10 @@ def invitation_context(notification):
 
 
 def link_replaced(notification):
-    live = notification.buddyship.links.filter(revoked__isnull=True)
-    if not live.filter(code=rows.link_code(notification.key)).exists():
+    # Every live link is locked (there is at most one), so a rotation waits or is seen.
+    live = locked(notification.buddyship.links.filter(revoked__isnull=True).order_by("pk"))
+    codes = {str(code) for code in live.values_list("code", flat=True)}
+    if rows.link_code(notification.key) not in codes:
         return "The private link was rotated or revoked."
     return ""
 
@@ -102,20 +124,29 @@ def link_replaced(notification):
 def commitment_steps(notification):
     """The steps a commitment email lists: those still open, dated and shared, by date.
 
-    Read once per claimed row: the check that the email is still wanted and the email
-    itself use the same list.
+    Read once per claimed row, locked with their plans and shares: the check that the
+    email is still wanted and the email itself use the same list.
     """
     if not hasattr(notification, "commitment_steps"):
-        notification.commitment_steps = list(
-            Step.objects.filter(
-                code__in=notification.payload.get("steps", []),
-                plan__status=Plan.Status.ACTIVE,
-                plan__buddyships=notification.buddyship,
+        steps = list(
+            locked(
+                Step.objects.filter(code__in=notification.payload.get("steps", []))
+                .select_related("plan")
+                .order_by("pk"),
+                of=("self", "plan"),
             )
-            .open()
-            .dated()
-            .select_related("plan")
-            .order_by("due_date", "plan_id", "position")
+        )
+        shared = shared_plans(notification.buddyship, {step.plan_id for step in steps})
+        notification.commitment_steps = sorted(
+            (
+                step
+                for step in steps
+                if step.status == Step.Status.OPEN
+                and step.due_date is not None
+                and step.plan.status == Plan.Status.ACTIVE
+                and step.plan_id in shared
+            ),
+            key=lambda step: (step.due_date, step.plan_id, step.position),
         )
     return notification.commitment_steps
 
@@ -219,32 +250,86 @@ KINDS = {
 }
 
 
-def why_not_wanted(notification):
-    """Return why a claimed row should no longer be sent, or "" if it should.
+# The decision ------------------------------------------------------------------------
 
-    1. The checks every kind shares: the buddyship's status is the one the kind is for;
-       the buddy has not unsubscribed (unless the kind is transactional); a row about a
-       step is about a plan still active and shared with this buddy.
+
+def shared_plans(buddyship, plan_ids):
+    """The ids among `plan_ids` of the plans shared with the buddy, their shares locked
+    (unsharing deletes the share, so it waits or is seen)."""
+    shares = Buddyship.plans.through.objects.filter(buddyship=buddyship, plan_id__in=plan_ids)
+    return set(locked(shares.order_by("pk")).values_list("plan_id", flat=True))
+
+
+def read_for_decision(claimed):
+    """Re-read a claimed row and what every kind's check reads, locked until the
+    transaction ends; return it, or None if the claim is no longer this sender's (its
+    lease ran out and another sender claimed the row again).
+
+    1. The row, fenced by its claim (still sending, the same attempt count).
+    2. Its buddyship with the planner's account, and the buddy's account if they have one.
+    3. The step it is about, with its plan, and whether the plan is shared with the buddy.
+    The kind's own rule reads (and locks) the rest as it decides (why_not_wanted).
+    Locks are taken in this order, the order the changes that cancel an email take them,
+    so the two never wait for each other in a cycle.
+    """
+    notification = locked(
+        Notification.objects.filter(
+            pk=claimed.pk, state=Notification.State.SENDING, attempts=claimed.attempts
+        )
+    ).first()
+    if notification is None:
+        return None
+    if notification.buddyship_id is not None:
+        notification.buddyship = locked(
+            Buddyship.objects.select_related("planner").filter(pk=notification.buddyship_id),
+            of=("self", "planner"),
+        ).get()
+        if notification.buddyship.user_id is not None:
+            notification.buddyship.user = locked(
+                get_user_model().objects.filter(pk=notification.buddyship.user_id)
+            ).get()
+    if notification.step_id is not None:
+        step = locked(
+            Step.objects.select_related("plan").filter(pk=notification.step_id),
+            of=("self", "plan"),
+        ).get()
+        notification.step = step
+        notification.plan_shared = step.plan.status == Plan.Status.ACTIVE and bool(
+            shared_plans(notification.buddyship, {step.plan_id})
+        )
+    return notification
+
+
+def accounts(notification):
+    """The accounts an email is between, by role: the planner's, and the buddy's if the
+    buddy has one."""
+    found = []
+    if notification.buddyship_id is not None:
+        found.append(("planner", notification.buddyship.planner))
+        if notification.buddyship.user_id is not None:
+            found.append(("buddy", notification.buddyship.user))
+    return found
+
+
+def why_not_wanted(notification):
+    """Return why a row read by read_for_decision should no longer be sent, or "" if it
+    should.
+
+    1. The checks every kind shares: the planner's and the buddy's accounts are still
+       active; the buddyship's status is the one the kind is for; the buddy has not
+       unsubscribed (unless the kind is transactional); a row about a step is about a plan
+       still active and shared with this buddy.
     2. The kind's own rule (KINDS).
     """
     kind = KINDS[notification.kind]
+    for role, account in accounts(notification):
+        if not account.is_active:
+            return f"The {role}'s account is deactivated."
     buddyship = notification.buddyship
     if buddyship.status != kind.status:
         return f"The buddyship is {buddyship.status}."
     if buddyship.unsubscribed and not kind.transactional:
         return "The buddy unsubscribed."
-    if notification.step is not None and not _plan_shared(notification):
+    if notification.step is not None and not notification.plan_shared:
         return "The step's plan is no longer shared with this buddy."
     return kind.unwanted(notification)
-
-
-def _plan_shared(notification):
-    # The sender's claim reads this with the row (annotation `plan_shared`).
-    shared = getattr(notification, "plan_shared", None)
-    if shared is None:
-        plan = notification.step.plan
-        shared = (
-            plan.status == Plan.Status.ACTIVE
-            and notification.buddyship.plans.filter(pk=plan.pk).exists()
-        )
-    return shared
