@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.db.models import F, Q
 from django.utils import timezone
 
 from buddies.models import Buddyship, Notification
@@ -51,6 +52,10 @@ def no_context(notification):
     return {}
 
 
+def lists_no_steps(notification):
+    return []
+
+
 @dataclass(frozen=True)
 class EmailKind:
     """What one kind of email does."""
@@ -68,6 +73,9 @@ class EmailKind:
     unwanted: Callable[[Notification], str] = always_wanted
     # The template context beyond what every email has (messages.build_message).
     context: Callable[[Notification], dict] = no_context
+    # The codes of the steps it lists beyond its row's own step (a commitment's), read
+    # and locked for the decision with that step (read_for_decision).
+    lists: Callable[[Notification], list[str]] = lists_no_steps
 
 
 # Invitation -------------------------------------------------------------------------
@@ -121,34 +129,28 @@ def link_replaced(notification):
 # Commitment -------------------------------------------------------------------------
 
 
-def commitment_steps(notification):
-    """The steps a commitment email lists: those still open, dated and shared, by date.
+def committed_codes(notification):
+    return notification.payload.get("steps", [])
 
-    Read once per claimed row, locked with their plans and shares: the check that the
-    email is still wanted and the email itself use the same list.
-    """
-    if not hasattr(notification, "commitment_steps"):
-        steps = list(
-            locked(
-                Step.objects.filter(code__in=notification.payload.get("steps", []))
-                .select_related("plan")
-                .order_by("pk"),
-                of=("self", "plan"),
-            )
-        )
-        shared = shared_plans(notification.buddyship, {step.plan_id for step in steps})
-        notification.commitment_steps = sorted(
-            (
-                step
-                for step in steps
-                if step.status == Step.Status.OPEN
-                and step.due_date is not None
-                and step.plan.status == Plan.Status.ACTIVE
-                and step.plan_id in shared
-            ),
-            key=lambda step: (step.due_date, step.plan_id, step.position),
-        )
-    return notification.commitment_steps
+
+def commitment_steps(notification):
+    """The steps a commitment email lists: those still open, dated and in an active plan
+    shared with the buddy, by date. Read once per claimed row (read_for_decision): the
+    check that the email is still wanted and the email itself use the same list."""
+    if not hasattr(notification, "listed"):
+        read_steps(notification)
+        notification.shared = shared_plan_ids(notification)
+    return sorted(
+        (
+            step
+            for step in notification.listed
+            if step.status == Step.Status.OPEN
+            and step.due_date is not None
+            and step.plan.status == Plan.Status.ACTIVE
+            and step.plan_id in notification.shared
+        ),
+        key=lambda step: (step.due_date, step.plan_id, step.position),
+    )
 
 
 def nothing_left_committed(notification):
@@ -225,6 +227,7 @@ KINDS = {
         actions=("cheer",),
         unwanted=nothing_left_committed,
         context=commitment_context,
+        lists=committed_codes,
     ),
     Notification.Kind.CHECKUP: EmailKind(
         template="buddy-checkup",
@@ -253,51 +256,90 @@ KINDS = {
 # The decision ------------------------------------------------------------------------
 
 
-def shared_plans(buddyship, plan_ids):
-    """The ids among `plan_ids` of the plans shared with the buddy, their shares locked
-    (unsharing deletes the share, so it waits or is seen)."""
-    shares = Buddyship.plans.through.objects.filter(buddyship=buddyship, plan_id__in=plan_ids)
-    return set(locked(shares.order_by("pk")).values_list("plan_id", flat=True))
-
-
 def read_for_decision(claimed):
-    """Re-read a claimed row and what every kind's check reads, locked until the
-    transaction ends; return it, or None if the claim is no longer this sender's (its
-    lease ran out and another sender claimed the row again).
+    """Re-read a claimed row and what the decision reads, locked until the transaction
+    ends; return it, or None if the claim is no longer this sender's (its lease ran out
+    and another sender claimed the row again).
 
-    1. The row, fenced by its claim (still sending, the same attempt count).
-    2. Its buddyship with the planner's account, and the buddy's account if they have one.
-    3. The step it is about, with its plan, and whether the plan is shared with the buddy.
-    The kind's own rule reads (and locks) the rest as it decides (why_not_wanted).
-    Locks are taken in this order, the order the changes that cancel an email take them,
-    so the two never wait for each other in a cycle.
+    1. The row, fenced by its claim (still sending, the same attempt count), with the ids
+       of what it refers to.
+    2. The plans, then the steps, it is about (read_steps).
+    3. The planner's and the buddy's accounts, then the buddyship (read_buddyship).
+    4. The shares of those plans with the buddy (shared_plan_ids).
+    The kind's own rule reads (and locks) anything else as it decides (a link's live
+    links). This is the order the changes that cancel an email take their locks (a
+    plan's steps change under Plan.lock; an account, then its buddyships; a buddyship,
+    then its shares and links), so the two never wait for each other in a cycle.
     """
-    notification = locked(
-        Notification.objects.filter(
-            pk=claimed.pk, state=Notification.State.SENDING, attempts=claimed.attempts
+    notification = (
+        locked(
+            Notification.objects.filter(
+                pk=claimed.pk, state=Notification.State.SENDING, attempts=claimed.attempts
+            ),
+            of=("self",),
         )
-    ).first()
+        .annotate(
+            plan_ref=F("step__plan_id"),
+            planner_ref=F("buddyship__planner_id"),
+            buddy_ref=F("buddyship__user_id"),
+        )
+        .first()
+    )
     if notification is None:
         return None
+    read_steps(notification)
     if notification.buddyship_id is not None:
-        notification.buddyship = locked(
-            Buddyship.objects.select_related("planner").filter(pk=notification.buddyship_id),
-            of=("self", "planner"),
-        ).get()
-        if notification.buddyship.user_id is not None:
-            notification.buddyship.user = locked(
-                get_user_model().objects.filter(pk=notification.buddyship.user_id)
-            ).get()
-    if notification.step_id is not None:
-        step = locked(
-            Step.objects.select_related("plan").filter(pk=notification.step_id),
-            of=("self", "plan"),
-        ).get()
-        notification.step = step
-        notification.plan_shared = step.plan.status == Plan.Status.ACTIVE and bool(
-            shared_plans(notification.buddyship, {step.plan_id})
-        )
+        notification.buddyship = read_buddyship(notification)
+    notification.shared = shared_plan_ids(notification)
     return notification
+
+
+def read_steps(notification):
+    """Read, locked, the step a row is about and the steps its kind lists, with their
+    plans (plans first); set `step` and `listed`."""
+    codes = {str(code) for code in KINDS[notification.kind].lists(notification)}
+    about = Q(code__in=codes) if codes else Q(pk__in=[])
+    plan_ids = set(Step.objects.filter(about).values_list("plan_id", flat=True)) if codes else set()
+    if notification.step_id is not None:
+        about |= Q(pk=notification.step_id)
+        # A step never moves to another plan, so its plan's id is read unlocked.
+        plan_ids.add(getattr(notification, "plan_ref", None) or notification.step.plan_id)
+    plans = {plan.pk: plan for plan in locked(Plan.objects.filter(pk__in=plan_ids).order_by("pk"))}
+    steps = list(locked(Step.objects.filter(about).order_by("pk")))
+    for step in steps:
+        step.plan = plans[step.plan_id]
+        if step.pk == notification.step_id:
+            notification.step = step
+    notification.listed = [step for step in steps if str(step.code) in codes]
+
+
+def read_buddyship(notification):
+    """Read, locked, the planner's and the buddy's accounts, then the buddyship."""
+    User = get_user_model()
+    refs = {notification.planner_ref, notification.buddy_ref} - {None}
+    users = {user.pk: user for user in locked(User.objects.filter(pk__in=refs).order_by("pk"))}
+    buddyship = locked(Buddyship.objects.filter(pk=notification.buddyship_id)).get()
+    if buddyship.user_id is not None and buddyship.user_id not in users:
+        # Accepted with an account between the two reads.
+        users[buddyship.user_id] = locked(User.objects.filter(pk=buddyship.user_id)).get()
+    buddyship.planner = users[buddyship.planner_id]
+    if buddyship.user_id is not None:
+        buddyship.user = users[buddyship.user_id]
+    return buddyship
+
+
+def shared_plan_ids(notification):
+    """The ids of the plans the row's steps belong to that are shared with its buddy, the
+    shares locked (unsharing deletes a share, so it waits or is seen)."""
+    plan_ids = {step.plan_id for step in notification.listed}
+    if notification.step is not None:
+        plan_ids.add(notification.step.plan_id)
+    if not plan_ids or notification.buddyship_id is None:
+        return set()
+    shares = Buddyship.plans.through.objects.filter(
+        buddyship_id=notification.buddyship_id, plan_id__in=plan_ids
+    )
+    return set(locked(shares.order_by("pk")).values_list("plan_id", flat=True))
 
 
 def accounts(notification):
@@ -330,6 +372,9 @@ def why_not_wanted(notification):
         return f"The buddyship is {buddyship.status}."
     if buddyship.unsubscribed and not kind.transactional:
         return "The buddy unsubscribed."
-    if notification.step is not None and not notification.plan_shared:
+    step = notification.step
+    if step is not None and not (
+        step.plan.status == Plan.Status.ACTIVE and step.plan_id in notification.shared
+    ):
         return "The step's plan is no longer shared with this buddy."
     return kind.unwanted(notification)

@@ -6,6 +6,7 @@ from email.utils import parseaddr
 
 import pytest
 from django.core import mail
+from django.db import OperationalError
 
 from buddies.models import Buddyship, Notification
 from buddies.outbox import rows, sender, sweep
@@ -337,6 +338,18 @@ def test_a_sender_whose_lease_was_taken_over_sends_nothing(checkup, clock):
     assert len(mail.outbox) == 1
 
 
+def test_a_decision_the_database_ends_puts_the_row_back_untouched(checkup, monkeypatch):
+    def deadlock(notification):
+        raise OperationalError("deadlock detected")
+
+    monkeypatch.setattr(sender, "read_for_decision", deadlock)
+    assert sender.send_pending(limit=1) == {"released": 1}
+    checkup.refresh_from_db()
+    assert (checkup.state, checkup.attempts, checkup.handed_over) == ("pending", 0, None)
+    monkeypatch.undo()
+    assert sender.send_pending() == {"sent": 1}
+
+
 def test_two_senders_never_claim_the_same_row(checkup):
     assert sender.claim_next(AFTER).pk == checkup.pk
     assert sender.claim_next(AFTER) is None
@@ -507,11 +520,11 @@ def test_sending_costs_a_fixed_number_of_queries_per_email(
         make_step(plan, title=f"Step {n}")
     sweep.sweep_checkups()
     # Per claim of ten: lock and claim (in a savepoint) and one read. Per email, in a
-    # savepoint: the row, its buddyship with the planner, the buddy's account, the step
-    # with its plan and the share, locked, and the hand-over mark; then the record (in a
-    # savepoint, with SET LOCAL on PostgreSQL). Once per task: the outcomes counted.
+    # savepoint: the row, the plan, the step, both accounts, the buddyship and the
+    # share, locked, and the hand-over mark; then the record (in a savepoint, with SET
+    # LOCAL on PostgreSQL). Once per task: the outcomes counted.
     claims = -(-steps // sender.CLAIM_BATCH) + 1
-    with django_assert_max_num_queries(claims * 5 + steps * 12 + 3):
+    with django_assert_max_num_queries(claims * 5 + steps * 13 + 3):
         assert sender.send_pending() == {"sent": steps}
 
 
