@@ -161,15 +161,17 @@ def one_answer_per_buddy_per_step(sink, steps):
     return sum(1 for kinds in got.values() if both <= kinds)
 
 
-def report(line):
+def report(capsys, line):
+    """Print the figures past pytest's capture, and keep them in artifacts/."""
     artifacts = Path(settings.BASE_DIR) / "artifacts"
     artifacts.mkdir(exist_ok=True)
     (artifacts / "fault-figures.txt").write_text(line + "\n")
-    print(f"\n{line}")  # shown with -s, and in the report of a failing run
+    with capsys.disabled():
+        print(f"\n{line}")
 
 
 def test_storm_loses_nothing_doubles_nothing_and_sends_nothing_after_a_cancel(
-    own_stack, own_redis, sink
+    own_stack, own_redis, sink, capsys
 ):
     # 1,100 due check-ups (one plan has two buddies), 50 more falling due in the outage.
     steps = make_due_steps(planners=9, steps_each=100)
@@ -231,7 +233,7 @@ def test_storm_loses_nothing_doubles_nothing_and_sends_nothing_after_a_cancel(
     figures["both_checkup_and_celebration"] = one_answer_per_buddy_per_step(
         sink, {step for step, _ in cancelled}
     )
-    report("fault figures: " + " ".join(f"{k}={v}" for k, v in figures.items()))
+    report(capsys, "fault figures: " + " ".join(f"{k}={v}" for k, v in figures.items()))
     assert done, f"{figures}\n{stack.log_tail()}"
 
     assert figures["expected"] >= 1000
