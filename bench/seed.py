@@ -504,6 +504,8 @@ def seed(steps=100_000, due=None, seed_number=1, now=None, probes=True):
                     sent,
                     1,
                     sent,
+                    0,
+                    sent,
                     f"<{uuid.UUID(int=rng.getrandbits(128))}@bench.example>",
                     "",
                 )
@@ -726,6 +728,8 @@ def seed(steps=100_000, due=None, seed_number=1, now=None, probes=True):
                 "lease_until",
                 "next_attempt",
                 "attempts",
+                "handed_over",
+                "resends",
                 "sent_at",
                 "message_id",
                 "last_error",

@@ -259,6 +259,8 @@ def prepare_send(rows):
             state=Notification.State.PENDING,
             attempts=0,
             sent_at=None,
+            handed_over=None,
+            resends=0,
             message_id="",
             lease_until=None,
             last_error="",

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db.models import F
 from django.utils import timezone
 
 from buddies.models import Notification
@@ -10,7 +11,16 @@ class NotificationAdmin(admin.ModelAdmin):
     """The outbox, for an operator: what went, what waits, and what needs a person
     (failed rows, and ambiguous ones that may or may not have reached the buddy)."""
 
-    list_display = ["created", "kind", "state", "recipient", "attempts", "sent_at", "last_error"]
+    list_display = [
+        "created",
+        "kind",
+        "state",
+        "recipient",
+        "attempts",
+        "resends",
+        "sent_at",
+        "last_error",
+    ]
     list_filter = ["state", "kind"]
     search_fields = ["code", "buddyship__email", "message_id"]
     date_hierarchy = "created"
@@ -29,6 +39,8 @@ class NotificationAdmin(admin.ModelAdmin):
         "next_attempt",
         "lease_until",
         "attempts",
+        "handed_over",
+        "resends",
         "sent_at",
         "message_id",
         "last_error",
@@ -60,16 +72,19 @@ class NotificationAdmin(admin.ModelAdmin):
     )
     def send_again(self, request, queryset):
         # The same Message-ID goes out again, so a server that has the first copy of an
-        # ambiguous row can drop the repeat.
-        count = queryset.filter(
-            state__in=[Notification.State.FAILED, Notification.State.AMBIGUOUS]
-        ).update(
-            state=Notification.State.PENDING,
-            next_attempt=timezone.now(),
-            attempts=0,
-            lease_until=None,
-            message_id="",
-            last_error="",
+        # ambiguous row can drop the repeat. An ambiguous row counts as sent again after
+        # an unknown outcome, so its step's answer still reaches the buddy.
+        again = {
+            "state": Notification.State.PENDING,
+            "next_attempt": timezone.now(),
+            "attempts": 0,
+            "lease_until": None,
+            "handed_over": None,
+            "last_error": "",
+        }
+        count = queryset.filter(state=Notification.State.FAILED).update(**again)
+        count += queryset.filter(state=Notification.State.AMBIGUOUS).update(
+            resends=F("resends") + 1, **again
         )
         if count:
             schedule_send()

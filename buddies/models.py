@@ -296,9 +296,19 @@ class Note(models.Model):
         return f"{self.get_kind_display()} from {self.buddyship.name}"
 
 
+class NotificationQuerySet(models.QuerySet):
+    def maybe_delivered(self):
+        """Rows whose message may have reached its recipient: handed over to the mail
+        server (sent, being sent, or its outcome unknown), or sent again after an attempt
+        whose outcome was unknown."""
+        return self.filter(Q(handed_over__isnull=False) | Q(resends__gt=0))
+
+
 class Notification(models.Model):
     """The outbox: one row per email to send, written in the same transaction as the
-    event that causes it, claimed by a sender with a lease, and sent at most once."""
+    event that causes it, claimed by a sender with a lease, decided and handed over in one
+    locked transaction, and delivered at least once (docs/decisions.md, "Delivery
+    semantics")."""
 
     class Kind(models.TextChoices):
         INVITATION = "invitation", "Invitation"
@@ -317,7 +327,7 @@ class Notification(models.Model):
         SENT = "sent", "Sent"
         SKIPPED = "skipped", "Skipped (no longer relevant)"
         FAILED = "failed", "Failed"
-        AMBIGUOUS = "ambiguous", "Maybe sent (crash after hand-over)"
+        AMBIGUOUS = "ambiguous", "Maybe sent (outcome unknown on every attempt)"
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -336,9 +346,19 @@ class Notification(models.Model):
     # wait that lets a burst of commitments gather into one email.
     next_attempt = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The hand-over mark: when the current attempt decided the email is still wanted and
+    # handed it to the mail server. A row still `sending` with the mark and its lease run
+    # out may or may not have reached the server; a refusal clears it (nothing was taken).
+    handed_over = models.DateTimeField(null=True, blank=True)
+    # How often the message went again, with the same Message-ID, after an attempt whose
+    # outcome was unknown (a crash or a connection broken mid-message).
+    resends = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The Message-ID, written at the first hand-over; the same on every attempt.
     message_id = models.CharField(max_length=200, blank=True)
     last_error = models.TextField(blank=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         constraints = [

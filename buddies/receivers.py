@@ -21,9 +21,6 @@ from plans.models import Plan, Step, StepEvent
 # sheet is one email, not five.
 COMMITMENT_GATHER = timedelta(minutes=5)
 
-# States in which the buddy may have read the check-up, so they hear the answer.
-CHECKUP_REACHED = [Notification.State.SENT, Notification.State.AMBIGUOUS]
-
 
 @receiver(buddy_signals.invitation_issued, sender=Buddyship, dispatch_uid="buddies-invitation")
 def send_invitation(sender, buddyship, token, **kwargs):
@@ -92,21 +89,28 @@ def gather_commitment(buddyship, step, now=None):
 
 
 def _checkup_readers(step, due_date=None):
-    """The buddies who may have read the step's check-up for `due_date` (its date)."""
+    """The buddies who may have read the step's check-up for `due_date` (its date): its
+    hand-over was marked (being sent, sent, or its outcome unknown), or it went again
+    after an unknown outcome.
+
+    Read in the transaction of the change, after the step's row is written: a sender
+    deciding on that check-up holds the step locked, so the check-up was marked before
+    this read or will be skipped as no longer wanted. Either way the buddy hears about
+    the step once: an answer to the check-up they got, or a celebration.
+    """
     return set(
         Notification.objects.filter(
-            kind=Notification.Kind.CHECKUP,
-            step=step,
-            key=rows.checkup_key(step, due_date),
-            state__in=CHECKUP_REACHED,
-        ).values_list("buddyship_id", flat=True)
+            kind=Notification.Kind.CHECKUP, step=step, key=rows.checkup_key(step, due_date)
+        )
+        .maybe_delivered()
+        .values_list("buddyship_id", flat=True)
     )
 
 
 @receiver(signals.step_done, sender=Step, dispatch_uid="buddies-step-done")
 def tell_done(sender, step, **kwargs):
-    """A buddy who got the check-up hears the answer; the others get a celebration,
-    unless they turned celebrations off."""
+    """A buddy whose check-up may have reached them hears the answer; the others get a
+    celebration, unless they turned celebrations off."""
     readers = _checkup_readers(step)
     for buddyship in buddies_to_tell(step.plan):
         if buddyship.pk in readers:

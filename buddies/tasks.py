@@ -1,15 +1,16 @@
 """Celery tasks of the reminder pipeline: thin wrappers around buddies.outbox.
 
-Beat runs `sweep_checkups` every minute and `queue_digests` every hour; both end by
-asking for a send. There are no ETA tasks: beat plus the outbox is the schedule, so a
-broker restart, a redelivered task or a second beat can delay an email but not lose or
-double one. Only this module imports the outbox's jobs; the outbox asks for a send by
-the task's name (buddies.outbox.rows.SEND_TASK).
+Beat runs `sweep_checkups` every minute and `queue_digests` every hour; the sweep asks
+for a send when anything is waiting. There are no ETA tasks: beat plus the outbox is the
+schedule, so a broker restart, a redelivered task or a second beat can delay an email but
+not lose or double one. Only this module imports the outbox's jobs; the outbox asks for a
+send by the task's name (buddies.outbox.rows.SEND_TASK), through `ask_for_send`, which
+never raises: a write is never undone by a broker outage.
 """
 
 from celery import shared_task
 
-from buddies.outbox import digests, sender, sweep
+from buddies.outbox import digests, rows, sender, sweep
 
 # Rows one send task handles before handing over to a fresh task, so a long queue does
 # not hold one worker process for minutes while another sits idle.
@@ -18,12 +19,9 @@ SEND_BATCH = 100
 
 @shared_task(name="buddies.tasks.sweep_checkups")
 def sweep_checkups():
-    """Write the check-ups that are due, recover stale rows, and send what is waiting."""
-    written = sweep.sweep_checkups()
-    waiting = sweep.requeue_stale()
-    if written or waiting:
-        send_notifications.delay()
-    return {"checkups": written, "waiting": waiting}
+    """Run the outbox sweep: check-ups that fell due, recovery, rows whose wait is over,
+    lost enqueues (buddies.outbox.sweep.run_sweep)."""
+    return sweep.run_sweep()
 
 
 @shared_task(name="buddies.tasks.send_notifications")
@@ -32,7 +30,7 @@ def send_notifications():
     the batch was full."""
     counts = sender.send_pending(limit=SEND_BATCH)
     if sum(counts.values()) >= SEND_BATCH:
-        send_notifications.delay()
+        rows.ask_for_send()
     return counts
 
 

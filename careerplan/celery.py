@@ -9,3 +9,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "careerplan.settings")
 app = Celery("careerplan")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# A worker that stops consuming exits to be restarted (started on worker_ready).
+from careerplan import watchdog  # noqa: E402, F401

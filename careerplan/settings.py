@@ -299,6 +299,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Each worker also consumes a queue of its own, where its watchdog's probes go.
+CELERY_WORKER_DIRECT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The whole schedule, on fixed UTC intervals (no per-step ETA tasks: beat plus the outbox
 # is the schedule, so a broker restart or a second beat cannot lose or double a reminder).
@@ -328,6 +330,19 @@ DATA_EXPORT_INLINE_ROWS = env_int("DATA_EXPORT_INLINE_ROWS", 5000)
 # fault tests shorten both so that recovery happens within the test.
 OUTBOX_SEND_LEASE = timedelta(seconds=env_int("OUTBOX_SEND_LEASE_SECONDS", 300))
 OUTBOX_LOST_ENQUEUE_AFTER = timedelta(seconds=env_int("OUTBOX_LOST_ENQUEUE_SECONDS", 60))
+# The first back-off after a failed attempt (then doubled each time, at most an hour).
+OUTBOX_RETRY_AFTER = timedelta(seconds=env_int("OUTBOX_RETRY_SECONDS", 60))
+# A worker that has consumed nothing for this long while idle exits with status 1, for its
+# supervisor (docker-compose's restart policy, `make run`) to start it again
+# (careerplan.watchdog). 0 turns the watchdog off.
+WORKER_WATCHDOG_SECONDS = env_int("WORKER_WATCHDOG_SECONDS", 90)
+# Touched by the watchdog whenever the worker has shown it consumes (docker-compose's
+# health check reads its age); empty: no file.
+WORKER_ALIVE_FILE = env("WORKER_ALIVE_FILE")
+
+# Prometheus metrics at /metrics: for staff signed in, or for a scraper sending
+# `Authorization: Bearer <METRICS_TOKEN>` (no token set: staff only).
+METRICS_TOKEN = env("METRICS_TOKEN")
 
 # Security headers. The CSP has no 'unsafe-inline' or 'unsafe-eval': every script and style
 # is a file under static/, and the few inline <script> tags carry the request's nonce.
@@ -353,7 +368,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # Orchestrators and scrapers call these inside the deployment, over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)

@@ -20,3 +20,9 @@ def heartbeat():
             name="heartbeat", defaults={"last_run": now, "runs": 1, "hostname": host}
         )
     return now.isoformat()
+
+
+@shared_task(name="careerplan.tasks.probe", ignore_result=True)
+def probe():
+    """Do nothing: a worker's watchdog sends this to the worker's own queue, to see that
+    the worker still consumes (careerplan.watchdog)."""

@@ -1,15 +1,18 @@
 import hashlib
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_safe
+from prometheus_client import CONTENT_TYPE_LATEST
 
+from careerplan.metrics import exposition, metrics_allowed
 from careerplan.models import Heartbeat
 
 
@@ -70,10 +73,49 @@ def offline(request):
 
 @require_GET
 def healthz(request):
-    """Liveness for load balancers and docker-compose: the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness: the process answers requests. Touches nothing else, so a database or
+    broker outage never gets healthy web processes restarted."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def readyz(request):
+    """Readiness: the database and the broker answer (503 naming what does not), so an
+    orchestrator or load balancer sends no traffic here until both do."""
+    problems = []
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as error:
+        problems.append(f"database: {error.__class__.__name__}")
+    try:
+        broker_reachable()
+    except Exception as error:
+        problems.append(f"broker: {error.__class__.__name__}")
+    if problems:
+        return HttpResponse("\n".join(problems), content_type="text/plain", status=503)
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def broker_reachable(timeout=2):
+    """Connect to the broker once, within `timeout` seconds; raise if it cannot be reached."""
+    with current_app.connection_for_read(
+        settings.CELERY_BROKER_URL, connect_timeout=timeout
+    ) as broker:
+        broker.ensure_connection(max_retries=1, interval_start=0, timeout=timeout)
+
+
+@require_GET
+def metrics(request):
+    """Prometheus figures (careerplan.metrics): for a scrape bearing METRICS_TOKEN or a
+    staff member; 401 to anyone else."""
+    if not metrics_allowed(request):
+        response = HttpResponse("Unauthorized", content_type="text/plain", status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    response = HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _redact(url):

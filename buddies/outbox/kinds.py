@@ -1,4 +1,5 @@
-"""What each kind of buddy email does, declared once per kind (KINDS).
+"""What each kind of buddy email does, declared once per kind (KINDS), and the decision
+whether a claimed row is still wanted (read_for_decision, why_not_wanted).
 
 For every Notification.Kind one EmailKind says which one-click answers its links offer,
 whether it is transactional (sent even to a buddy who unsubscribed, because they asked
@@ -6,18 +7,38 @@ for it themselves), the buddyship status it is for, when a claimed row is no lon
 wanted, and its template and context. Nothing else branches on the kind: the sender's
 re-check (why_not_wanted), the message (messages.build_message) and the page that
 answers a one-click link (buddies.views_mail) all read this table.
+
+The decision runs in the sender's hand-over transaction on rows read fresh and locked
+(`locked`), so a change that cancels an email either committed first and is seen, or
+waits until the hand-over is marked.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from django.contrib.auth import get_user_model
+from django.db.models import F, Q
 from django.utils import timezone
 
 from buddies.models import Buddyship, Notification
 from buddies.outbox import rows
 from buddies.outbox.digests import digest_context
 from plans.models import Plan, Step
+
+
+def locked(queryset, of=()):
+    """`queryset` with the rows it reads locked until the transaction ends.
+
+    PostgreSQL: FOR NO KEY UPDATE, so a change to a row the decision read (a step marked
+    done, a buddy revoked, a plan unshared or archived, an account deactivated) waits for
+    the hand-over transaction, or committed before it and is what it reads; rows that only
+    refer to these (a new answer row's foreign keys) are not held up. SQLite has no row
+    locks: its IMMEDIATE transactions hold the one write lock from BEGIN, which serves the
+    same.
+    """
+    return queryset.select_for_update(no_key=True, of=of)
+
 
 # The commitments an invitation lists per plan shared.
 COMMITMENTS_IN_INVITATION = 10
@@ -29,6 +50,10 @@ def always_wanted(notification):
 
 def no_context(notification):
     return {}
+
+
+def lists_no_steps(notification):
+    return []
 
 
 @dataclass(frozen=True)
@@ -54,6 +79,9 @@ class EmailKind:
     # Addressed to the planner rather than the buddy (with no unsubscribe link: the
     # buddy's unsubscribe is not the planner's).
     to_planner: bool = False
+    # The codes of the steps it lists beyond its row's own step (a commitment's), read
+    # and locked for the decision with that step (read_for_decision).
+    lists: Callable[[Notification], list[str]] = lists_no_steps
 
 
 # Invitation -------------------------------------------------------------------------
@@ -96,8 +124,10 @@ def invitation_context(notification):
 
 
 def link_replaced(notification):
-    live = notification.buddyship.links.filter(revoked__isnull=True)
-    if not live.filter(code=rows.link_code(notification.key)).exists():
+    # Every live link is locked (there is at most one), so a rotation waits or is seen.
+    live = locked(notification.buddyship.links.filter(revoked__isnull=True).order_by("pk"))
+    codes = {str(code) for code in live.values_list("code", flat=True)}
+    if rows.link_code(notification.key) not in codes:
         return "The private link was rotated or revoked."
     return ""
 
@@ -105,25 +135,28 @@ def link_replaced(notification):
 # Commitment -------------------------------------------------------------------------
 
 
-def commitment_steps(notification):
-    """The steps a commitment email lists: those still open, dated and shared, by date.
+def committed_codes(notification):
+    return notification.payload.get("steps", [])
 
-    Read once per claimed row: the check that the email is still wanted and the email
-    itself use the same list.
-    """
-    if not hasattr(notification, "commitment_steps"):
-        notification.commitment_steps = list(
-            Step.objects.filter(
-                code__in=notification.payload.get("steps", []),
-                plan__status=Plan.Status.ACTIVE,
-                plan__buddyships=notification.buddyship,
-            )
-            .open()
-            .dated()
-            .select_related("plan")
-            .order_by("due_date", "plan_id", "position")
-        )
-    return notification.commitment_steps
+
+def commitment_steps(notification):
+    """The steps a commitment email lists: those still open, dated and in an active plan
+    shared with the buddy, by date. Read once per claimed row (read_for_decision): the
+    check that the email is still wanted and the email itself use the same list."""
+    if not hasattr(notification, "listed"):
+        read_steps(notification)
+        notification.shared = shared_plan_ids(notification)
+    return sorted(
+        (
+            step
+            for step in notification.listed
+            if step.status == Step.Status.OPEN
+            and step.due_date is not None
+            and step.plan.status == Plan.Status.ACTIVE
+            and step.plan_id in notification.shared
+        ),
+        key=lambda step: (step.due_date, step.plan_id, step.position),
+    )
 
 
 def nothing_left_committed(notification):
@@ -212,6 +245,7 @@ KINDS = {
         actions=("cheer",),
         unwanted=nothing_left_committed,
         context=commitment_context,
+        lists=committed_codes,
     ),
     Notification.Kind.CHECKUP: EmailKind(
         template="buddy-checkup",
@@ -253,35 +287,130 @@ KINDS = {
 }
 
 
-def why_not_wanted(notification):
-    """Return why a claimed row should no longer be sent, or "" if it should.
+# The decision ------------------------------------------------------------------------
 
-    1. The checks every kind shares: the buddyship's status is the one the kind is for;
-       both accounts are open (but for farewells); the buddy has not unsubscribed
-       (unless the kind is transactional or goes to the planner); a row about a step is
-       about a plan still active and shared with this buddy.
+
+def read_for_decision(claimed):
+    """Re-read a claimed row and what the decision reads, locked until the transaction
+    ends; return it, or None if the claim is no longer this sender's (its lease ran out
+    and another sender claimed the row again).
+
+    1. The row, fenced by its claim (still sending, the same attempt count), with the ids
+       of what it refers to.
+    2. The plans, then the steps, it is about (read_steps).
+    3. The planner's and the buddy's accounts, then the buddyship (read_buddyship).
+    4. The shares of those plans with the buddy (shared_plan_ids).
+    The kind's own rule reads (and locks) anything else as it decides (a link's live
+    links). This is the order the changes that cancel an email take their locks (a
+    plan's steps change under Plan.lock; an account, then its buddyships; a buddyship,
+    then its shares and links), so the two never wait for each other in a cycle.
+    """
+    notification = (
+        locked(
+            Notification.objects.filter(
+                pk=claimed.pk, state=Notification.State.SENDING, attempts=claimed.attempts
+            ),
+            of=("self",),
+        )
+        .annotate(
+            plan_ref=F("step__plan_id"),
+            planner_ref=F("buddyship__planner_id"),
+            buddy_ref=F("buddyship__user_id"),
+        )
+        .first()
+    )
+    if notification is None:
+        return None
+    read_steps(notification)
+    if notification.buddyship_id is not None:
+        notification.buddyship = read_buddyship(notification)
+    notification.shared = shared_plan_ids(notification)
+    return notification
+
+
+def read_steps(notification):
+    """Read, locked, the step a row is about and the steps its kind lists, with their
+    plans (plans first); set `step` and `listed`."""
+    codes = {str(code) for code in KINDS[notification.kind].lists(notification)}
+    about = Q(code__in=codes) if codes else Q(pk__in=[])
+    plan_ids = set(Step.objects.filter(about).values_list("plan_id", flat=True)) if codes else set()
+    if notification.step_id is not None:
+        about |= Q(pk=notification.step_id)
+        # A step never moves to another plan, so its plan's id is read unlocked.
+        plan_ids.add(getattr(notification, "plan_ref", None) or notification.step.plan_id)
+    plans = {plan.pk: plan for plan in locked(Plan.objects.filter(pk__in=plan_ids).order_by("pk"))}
+    steps = list(locked(Step.objects.filter(about).order_by("pk")))
+    for step in steps:
+        step.plan = plans[step.plan_id]
+        if step.pk == notification.step_id:
+            notification.step = step
+    notification.listed = [step for step in steps if str(step.code) in codes]
+
+
+def read_buddyship(notification):
+    """Read, locked, the planner's and the buddy's accounts, then the buddyship."""
+    User = get_user_model()
+    refs = {notification.planner_ref, notification.buddy_ref} - {None}
+    users = {user.pk: user for user in locked(User.objects.filter(pk__in=refs).order_by("pk"))}
+    buddyship = locked(Buddyship.objects.filter(pk=notification.buddyship_id)).get()
+    if buddyship.user_id is not None and buddyship.user_id not in users:
+        # Accepted with an account between the two reads.
+        users[buddyship.user_id] = locked(User.objects.filter(pk=buddyship.user_id)).get()
+    buddyship.planner = users[buddyship.planner_id]
+    if buddyship.user_id is not None:
+        buddyship.user = users[buddyship.user_id]
+    return buddyship
+
+
+def shared_plan_ids(notification):
+    """The ids of the plans the row's steps belong to that are shared with its buddy, the
+    shares locked (unsharing deletes a share, so it waits or is seen)."""
+    plan_ids = {step.plan_id for step in notification.listed}
+    if notification.step is not None:
+        plan_ids.add(notification.step.plan_id)
+    if not plan_ids or notification.buddyship_id is None:
+        return set()
+    shares = Buddyship.plans.through.objects.filter(
+        buddyship_id=notification.buddyship_id, plan_id__in=plan_ids
+    )
+    return set(locked(shares.order_by("pk")).values_list("plan_id", flat=True))
+
+
+def accounts(notification):
+    """The accounts an email is between, by role: the planner's, and the buddy's if the
+    buddy has one."""
+    found = []
+    if notification.buddyship_id is not None:
+        found.append(("planner", notification.buddyship.planner))
+        if notification.buddyship.user_id is not None:
+            found.append(("buddy", notification.buddyship.user))
+    return found
+
+
+def why_not_wanted(notification):
+    """Return why a row read by read_for_decision should no longer be sent, or "" if it
+    should.
+
+    1. The checks every kind shares: the planner's and the buddy's accounts are still
+       active (but for the farewells of a closed account); the buddyship's status is the
+       one the kind is for; the buddy has not unsubscribed (unless the kind is
+       transactional or goes to the planner); a row about a step is about a plan still
+       active and shared with this buddy.
     2. The kind's own rule (KINDS).
     """
     kind = KINDS[notification.kind]
+    if kind.needs_open_accounts:
+        for role, account in accounts(notification):
+            if not account.is_active:
+                return f"The {role}'s account is deactivated."
     buddyship = notification.buddyship
     if buddyship.status != kind.status:
         return f"The buddyship is {buddyship.status}."
-    if kind.needs_open_accounts and not buddyship.accounts_open:
-        return "An account is deactivated or closed."
     if buddyship.unsubscribed and not (kind.transactional or kind.to_planner):
         return "The buddy unsubscribed."
-    if notification.step is not None and not _plan_shared(notification):
+    step = notification.step
+    if step is not None and not (
+        step.plan.status == Plan.Status.ACTIVE and step.plan_id in notification.shared
+    ):
         return "The step's plan is no longer shared with this buddy."
     return kind.unwanted(notification)
-
-
-def _plan_shared(notification):
-    # The sender's claim reads this with the row (annotation `plan_shared`).
-    shared = getattr(notification, "plan_shared", None)
-    if shared is None:
-        plan = notification.step.plan
-        shared = (
-            plan.status == Plan.Status.ACTIVE
-            and notification.buddyship.plans.filter(pk=plan.pk).exists()
-        )
-    return shared

@@ -1,8 +1,11 @@
-"""Sending: claim due rows with a lease, re-check each, hand it over, record the result.
+"""Sending: claim due rows with a lease; decide and mark each in one locked transaction;
+hand it over; record the result.
 
 Delivery semantics (docs/decisions.md): the lease and the attempt count fence every
-update to a claim; the Message-ID written just before hand-over marks a row that may
-have reached the server; failures to reach the server retry with back-off.
+update to a claim; whether an email is still wanted is decided on fresh, locked rows in
+the transaction that writes the hand-over mark; an attempt whose outcome is unknown (a
+crash, or a connection broken after the mark) is sent again with the same Message-ID, at
+most MAX_RESENDS times; failures to reach the server retry with back-off.
 """
 
 import contextlib
@@ -12,23 +15,27 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import mail
+from django.db import DatabaseError, transaction
 from django.db import connection as db_connection
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import F
 from django.utils import timezone
 
-from buddies.models import Buddyship, Notification
-from buddies.outbox.kinds import why_not_wanted
+from buddies.models import Notification
+from buddies.outbox import figures
+from buddies.outbox.kinds import read_for_decision, why_not_wanted
 from buddies.outbox.messages import build_message
-from plans.models import Plan
 
 log = logging.getLogger(__name__)
 
-# Connection failures retry after 1, 2, 4, ... minutes (at most an hour apart); after
-# this many attempts the row is marked failed and left for a person to look at.
+# Connection failures and refusals retry after 1, 2, 4, ... minutes (OUTBOX_RETRY_AFTER,
+# at most an hour apart); after this many attempts the row is marked failed and left for
+# a person to look at.
 MAX_ATTEMPTS = 8
-FIRST_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=1)
+# An attempt whose outcome is unknown is sent again this many times at most (so a message
+# goes out at most 1 + MAX_RESENDS times, always with its one Message-ID); then the row is
+# ambiguous and waits for a person.
+MAX_RESENDS = 3
 
 # Rows claimed at once: one locking query and one UPDATE serve them all, and a sender
 # that dies holds few rows until their lease runs out.
@@ -38,14 +45,13 @@ CLAIM_BATCH = 10
 def send_pending(now=None, limit=100):
     """Send up to `limit` pending rows whose time has come, over one mail connection.
 
-    1. Claim the oldest due rows with a conditional UPDATE (pending -> sending, a lease,
-       attempts + 1); rows another sender holds are skipped, never waited for.
-    2. Re-check that each email is still wanted; if not, mark it skipped.
-    3. Build the message, open the connection (once per batch), and record the
-       Message-ID just before hand-over: from then on a crash leaves an ambiguous row.
-    4. Hand the message over and record sent (or the failure).
-    If the mail server cannot be reached, the rows not yet tried go back to pending
-    untouched and the batch ends. Return a dict counting the outcomes.
+    1. Claim the oldest due rows with a conditional UPDATE (claim_batch).
+    2. For each, make sure the mail connection is open; if the server cannot be reached
+       the row retries later, the rows not yet tried go back untouched, and the batch ends.
+    3. Decide and mark (decide_and_mark): in one transaction on fresh, locked rows, skip
+       the row if it is no longer wanted, else build its message and mark the hand-over.
+    4. Hand the message over and record the outcome.
+    Return a dict counting the outcomes; they are added to the outbox's figures too.
     """
     counts = {}
     connection = None
@@ -65,11 +71,13 @@ def send_pending(now=None, limit=100):
     finally:
         if connection is not None:
             _close_quietly(connection)
+        figures.count_sends(counts)
     return counts
 
 
 def claim_batch(now, size=CLAIM_BATCH):
-    """Claim up to `size` due pending rows for this sender; return them, ready to send."""
+    """Claim up to `size` due pending rows for this sender and return them (pk, kind and
+    the attempt count that fences the claim; send_one reads the rest fresh)."""
     with transaction.atomic():
         due = Notification.objects.filter(
             state=Notification.State.PENDING, next_attempt__lte=now
@@ -84,19 +92,13 @@ def claim_batch(now, size=CLAIM_BATCH):
         Notification.objects.filter(pk__in=pks, state=Notification.State.PENDING).update(
             state=Notification.State.SENDING,
             # The lease (five minutes) is far longer than one message takes (the SMTP
-            # timeout is 20 s); hand-over renews it for the row being sent.
+            # timeout is 20 s); the hand-over mark renews it for the row being sent.
             lease_until=now + settings.OUTBOX_SEND_LEASE,
             attempts=F("attempts") + 1,
         )
-    shared = Buddyship.plans.through.objects.filter(
-        buddyship=OuterRef("buddyship"),
-        plan=OuterRef("step__plan"),
-        plan__status=Plan.Status.ACTIVE,
-    )
     return list(
         Notification.objects.filter(pk__in=pks, state=Notification.State.SENDING)
-        .select_related("buddyship__planner", "buddyship__user", "step__plan")
-        .annotate(plan_shared=Exists(shared))
+        .only("pk", "code", "kind", "attempts", "resends", "next_attempt")
         .order_by("next_attempt", "pk")
     )
 
@@ -110,70 +112,120 @@ def claim_next(now):
 def release(notifications):
     """Give claimed rows that were not tried back to pending, as they were."""
     for notification in notifications:
-        Notification.objects.filter(
-            pk=notification.pk, state=Notification.State.SENDING, attempts=notification.attempts
-        ).update(state=Notification.State.PENDING, lease_until=None, attempts=F("attempts") - 1)
+        _mine(notification).update(
+            state=Notification.State.PENDING, lease_until=None, attempts=F("attempts") - 1
+        )
+
+
+def _mine(notification):
+    # `attempts` fences this claim: if the lease ran out and another sender claimed the
+    # row again, updates through this queryset match nothing.
+    return Notification.objects.filter(
+        pk=notification.pk, state=Notification.State.SENDING, attempts=notification.attempts
+    )
 
 
 def send_one(notification, connection, now=None):
     """Send one claimed row; return (the connection, still open or None, outcome)."""
     now = now or timezone.now()
-    # `attempts` fences this claim: if the lease ran out and another sender claimed the
-    # row again, these updates match nothing.
-    mine = Notification.objects.filter(
-        pk=notification.pk, state=Notification.State.SENDING, attempts=notification.attempts
-    )
+    mine = _mine(notification)
     try:
-        reason = why_not_wanted(notification)
-        if reason:
-            mine.update(state=Notification.State.SKIPPED, lease_until=None, last_error=reason)
-            return connection, "skipped"
-        message = build_message(notification)
+        connection = _open(connection)
+    except (OSError, smtplib.SMTPException) as error:
+        _retry_later(mine, notification, now, f"Could not reach the mail server: {error!r}")
+        return None, "retry"
+    try:
+        message, outcome = decide_and_mark(notification)
+    except DatabaseError:
+        # A lock wait ended by the database (a deadlock with an unforeseen writer): the
+        # transaction rolled back before any mark, so the row is simply tried again.
+        log.warning("Could not decide notification %s", notification.code, exc_info=True)
+        release([notification])
+        return connection, "released"
     except Exception as error:
         # A malformed row, a bad address or a broken template fails this row, not the
         # whole batch.
         log.exception("Could not build notification %s", notification.code)
         mine.update(state=Notification.State.FAILED, lease_until=None, last_error=repr(error))
         return connection, "failed"
-    try:
-        connection = _open(connection)
-    except (OSError, smtplib.SMTPException) as error:
-        _retry_later(mine, notification, now, f"Could not reach the mail server: {error!r}")
-        return None, "retry"
-    hand_over = {
-        "message_id": message.extra_headers["Message-ID"],
-        "lease_until": timezone.now() + settings.OUTBOX_SEND_LEASE,
-    }
-    if not mine.update(**hand_over):
-        return connection, "lost-lease"
+    if message is None:
+        return connection, outcome
     try:
         connection.send_messages([message])
     except Exception as error:
         refusal = _refusal(error)
         if refusal is None:
-            # The connection broke while the message was on its way: the server may have
-            # accepted it, so it is marked rather than sent again.
-            mine.update(
-                state=Notification.State.AMBIGUOUS, lease_until=None, last_error=repr(error)
+            # The connection broke while the message was on its way: the server may or
+            # may not have it. It goes again with the same Message-ID (a server or mail
+            # client that has the first copy shows one), at most MAX_RESENDS times.
+            _close_quietly(connection)
+            resent, _ = after_unknown_outcome(
+                mine,
+                f"The connection broke during hand-over: {error!r}",
+                retry_at=now + backoff(notification.attempts),
             )
             log.warning(
-                "Notification %s may or may not have been sent: %r", notification.code, error
+                "Notification %s may or may not have been sent (%s): %r",
+                notification.code,
+                "sending again" if resent else "no resends left",
+                error,
             )
-            _close_quietly(connection)
-            return None, "ambiguous"
+            return None, "resend" if resent else "ambiguous"
         if refusal == "retry":
             _retry_later(mine, notification, now, f"The mail server refused for now: {error!r}")
             return connection, "retry-refused"
         mine.update(
-            state=Notification.State.FAILED, lease_until=None, message_id="", last_error=repr(error)
+            state=Notification.State.FAILED,
+            lease_until=None,
+            handed_over=None,
+            last_error=repr(error),
         )
         return connection, "failed"
+    record_sent(mine, notification)
+    return connection, "sent"
+
+
+def decide_and_mark(notification):
+    """Decide whether a claimed row is still wanted and, if so, mark its hand-over: one
+    transaction, on fresh rows locked until it ends (kinds.read_for_decision).
+
+    A change that cancels the email (a step done, a buddy removed, ...) either committed
+    first, and the row is skipped, or waits for this transaction and finds the hand-over
+    marked. Return (the message, "ready"), or (None, "skipped" or "lost-lease").
+    """
+    with transaction.atomic():
+        fresh = read_for_decision(notification)
+        if fresh is None:
+            return None, "lost-lease"
+        mine = _mine(notification)
+        reason = why_not_wanted(fresh)
+        if reason:
+            mine.update(
+                state=Notification.State.SKIPPED,
+                lease_until=None,
+                handed_over=None,
+                last_error=reason,
+            )
+            return None, "skipped"
+        message = build_message(fresh)
+        now = timezone.now()
+        mine.update(
+            handed_over=now,
+            message_id=message.extra_headers["Message-ID"],
+            lease_until=now + settings.OUTBOX_SEND_LEASE,
+        )
+    notification.payload = fresh.payload
+    return message, "ready"
+
+
+def record_sent(mine, notification):
+    """Record that the server took the message, erasing any `secret` in the payload."""
     payload = {k: v for k, v in notification.payload.items() if k != "secret"}
     with transaction.atomic():
-        if connection_is_postgresql():
+        if db_connection.vendor == "postgresql":
             # The record need not wait for the disk: if the database itself crashed
-            # before writing it, the row would be left with its hand-over mark and end
-            # ambiguous, never resent. The mark above is durable (it must be).
+            # before writing it, the row keeps its hand-over mark and is sent again with
+            # the same Message-ID. The mark is durable (it must be).
             with db_connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit = off")
         mine.update(
@@ -183,24 +235,47 @@ def send_one(notification, connection, now=None):
             last_error="",
             payload=payload,
         )
-    return connection, "sent"
 
 
-def connection_is_postgresql():
-    return db_connection.vendor == "postgresql"
+def after_unknown_outcome(rows, error, retry_at):
+    """Rows (still `sending`) whose hand-over's outcome is unknown go again with the same
+    Message-ID while resends and attempts are left, else they are marked ambiguous.
+    Return (how many go again, how many are ambiguous)."""
+    rows = rows.filter(state=Notification.State.SENDING)
+    again = rows.filter(resends__lt=MAX_RESENDS, attempts__lt=MAX_ATTEMPTS).update(
+        state=Notification.State.PENDING,
+        resends=F("resends") + 1,
+        handed_over=None,
+        lease_until=None,
+        next_attempt=retry_at,
+        last_error=error,
+    )
+    ambiguous = rows.update(
+        state=Notification.State.AMBIGUOUS,
+        lease_until=None,
+        last_error=f"{error} No resends left: it may or may not have arrived.",
+    )
+    return again, ambiguous
+
+
+def backoff(attempts):
+    """How long a row waits after its `attempts`-th attempt failed: 1, 2, 4, ... times
+    OUTBOX_RETRY_AFTER (a minute), at most an hour."""
+    return min(settings.OUTBOX_RETRY_AFTER * 2 ** (attempts - 1), MAX_BACKOFF)
 
 
 def _retry_later(mine, notification, now, error):
     attempts = notification.attempts  # read after the claim added this attempt
     if attempts >= MAX_ATTEMPTS:
-        mine.update(state=Notification.State.FAILED, lease_until=None, last_error=error)
+        mine.update(
+            state=Notification.State.FAILED, lease_until=None, handed_over=None, last_error=error
+        )
         return
-    delay = min(FIRST_BACKOFF * 2 ** (attempts - 1), MAX_BACKOFF)
     mine.update(
         state=Notification.State.PENDING,
         lease_until=None,
-        message_id="",
-        next_attempt=now + delay,
+        handed_over=None,
+        next_attempt=now + backoff(attempts),
         last_error=error,
     )
 

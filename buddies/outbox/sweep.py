@@ -1,19 +1,20 @@
-"""The check-up sweep, and recovering rows a crash or a lost enqueue left behind.
-
-Beat runs both every minute (buddies.tasks.sweep_checkups).
+"""The outbox sweep beat runs every minute (run_sweep): the check-ups that fell due,
+rows a crash left behind, rows whose wait is over, and rows whose send task was lost.
 """
 
 import logging
+import time
 
 from django.conf import settings
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from buddies.models import Buddyship, Notification
-from buddies.outbox.rows import checkup_key
-from buddies.outbox.sender import MAX_ATTEMPTS
+from buddies.outbox import figures
+from buddies.outbox.rows import ask_for_send, checkup_key
+from buddies.outbox.sender import MAX_ATTEMPTS, after_unknown_outcome
 from plans.models import Plan, Step
 
 log = logging.getLogger(__name__)
@@ -30,19 +31,46 @@ def sweep_batch_size():
     return SWEEP_BATCH.get(db_connection.vendor, SWEEP_BATCH_DEFAULT)
 
 
-def sweep_checkups(now=None, batch_size=None):
+def run_sweep(now=None):
+    """Run the sweep's steps, in order, and ask a worker to send if anything is waiting.
+
+    1. Check-ups: claim the steps whose check-up is due and write their rows
+       (sweep_checkups).
+    2. Recovery: rows whose sender stopped while holding them (recover_stale).
+    3. Waits that are over: rows written or put back to wait (a gathered commitment, a
+       back-off retry, a recovered row) whose time has come (due_after_waiting). Nothing
+       else sends them: no send task was asked for when they were written.
+    4. Lost enqueues: rows that did not wait, whose send task never came (lost_enqueues).
+    Asking for a send never raises (a broker outage leaves the rows for the next sweep).
+    Record the sweep's figures and return its counts.
+    """
+    started = time.monotonic()
+    now = now or timezone.now()
+    counts = {"claimed": 0, "checkups": 0}
+    sweep_checkups(now, counts=counts)
+    counts["recovered"] = recover_stale(now)
+    counts["due"] = due_after_waiting(now)
+    counts["lost"] = lost_enqueues(now)
+    if counts["checkups"] or counts["due"] or counts["lost"]:
+        ask_for_send()
+    figures.record_sweep(counts, time.monotonic() - started)
+    return counts
+
+
+def sweep_checkups(now=None, batch_size=None, counts=None):
     """Claim the steps whose check-up is due and write one check-up per active buddy.
 
     1. Read a batch of due, unclaimed, open steps in (checkup_due, id) order, after the
        last one seen (keyset), through the partial index `step_checkup_sweep_idx`
        (due_batch).
     2. In the same transaction, claim the batch and write its check-ups
-       (claim_and_write).
-    Return the number of check-up rows written (the caller asks a worker to send).
+       (claim, then write_checkups).
+    Return the number of check-up rows written; `counts`, if given, gets the steps
+    claimed ("claimed") and the rows written ("checkups") added.
     """
     now = now or timezone.now()
     batch_size = batch_size or sweep_batch_size()
-    written = 0
+    counts = {"claimed": 0, "checkups": 0} if counts is None else counts
     after = None
     while True:
         with transaction.atomic():
@@ -50,10 +78,12 @@ def sweep_checkups(now=None, batch_size=None):
             if not batch:
                 break
             after = (batch[-1].checkup_due, batch[-1].pk)
-            written += claim_and_write(batch, now)
+            claimed = claim(batch, now)
+            counts["claimed"] += len(claimed)
+            counts["checkups"] += write_checkups(claimed, now)
         if len(batch) < batch_size:
             break
-    return written
+    return counts["checkups"]
 
 
 def due_batch(now, size, after=None):
@@ -74,37 +104,37 @@ def due_batch(now, size, after=None):
 
 
 def claim_and_write(batch, now):
-    """Claim the steps of `batch` and write their check-ups; return the rows written.
+    """Claim the steps of `batch` and write their check-ups; return the rows written."""
+    return write_checkups(claim(batch, now), now)
 
-    1. One conditional UPDATE (`checkup_claimed` still null, still open) claims the batch:
-       a step it did not claim was taken by another sweep or closed by the planner
-       first, and is left alone. (One UPDATE per step made the sweep cost a round trip
-       per due row.)
-    2. Insert one check-up row per active, subscribed buddy whose shared plans include
-       the step's (active) plan, ignoring rows that exist.
-    Steps with no buddy to tell are claimed too, so the sweep never reads them again.
+
+def claim(batch, now):
+    """Claim the steps of `batch` with one conditional UPDATE (`checkup_claimed` still
+    null, still open); return those this sweep claimed.
+
+    A step it did not claim was taken by another sweep or closed by the planner first,
+    and is left alone. (One UPDATE per step made the sweep cost a round trip per due
+    row.) Steps with no buddy to tell are claimed too, so the sweep never reads them
+    again.
     """
     pks = [step.pk for step in batch]
     count = Step.objects.filter(
         pk__in=pks, status=Step.Status.OPEN, checkup_claimed__isnull=True
     ).update(checkup_claimed=now)
     if count == len(batch):
-        claimed = batch
-    elif count == 0:
-        return 0
-    else:
-        # The rows are locked (PostgreSQL) or the write lock is held (SQLite), so normally
-        # all are claimed; if some are not, keep only those this sweep claimed.
-        mine = set(
-            Step.objects.filter(pk__in=pks, checkup_claimed=now).values_list("pk", flat=True)
-        )
-        claimed = [step for step in batch if step.pk in mine]
-    return write_checkups(claimed, now)
+        return batch
+    if count == 0:
+        return []
+    # The rows are locked (PostgreSQL) or the write lock is held (SQLite), so normally
+    # all are claimed; if some are not, keep only those this sweep claimed.
+    mine = set(Step.objects.filter(pk__in=pks, checkup_claimed=now).values_list("pk", flat=True))
+    return [step for step in batch if step.pk in mine]
 
 
 def write_checkups(steps, now):
-    """Insert the check-up rows of claimed `steps` (rows with pk, code, plan_id and
-    due_date); return how many were written."""
+    """Insert one check-up row per active, subscribed buddy whose shared plans include
+    the (active) plan of each claimed step (rows with pk, code, plan_id and due_date),
+    ignoring rows that exist; return how many were written."""
     if not steps:
         return 0
     shares = Buddyship.plans.through.objects.filter(
@@ -134,38 +164,58 @@ def write_checkups(steps, now):
     return len(rows)
 
 
-def requeue_stale(now=None):
-    """Recover rows a crash or a lost enqueue left behind; return how many are waiting.
+def recover_stale(now=None):
+    """Recover rows whose sender stopped (a crash, a kill) while holding them, once their
+    lease has run out; return how many went which way.
 
-    1. A row in `sending` whose lease ran out and that was never handed over (no
-       message_id yet) goes back to pending: the sender died before sending it (after
-       the last attempt, it fails instead).
-    2. One whose lease ran out after hand-over began (message_id set) is marked
-       ambiguous: the server may have it, so it is not sent again.
-    3. Count pending rows whose time has come and that have waited longer than a send
-       task takes to start: their enqueue was lost, and the caller sends them.
+    1. Not handed over (no hand-over mark): the message never left, so the row goes back
+       to pending ("back"); after the last attempt it fails instead ("failed"), so a row
+       that kills its sender every time stops taking workers down.
+    2. Handed over: the server may or may not have it. It goes again with the same
+       Message-ID ("resent") while resends are left, else it is ambiguous ("ambiguous").
     """
     now = now or timezone.now()
     expired = Notification.objects.filter(state=Notification.State.SENDING, lease_until__lt=now)
-    # A row that kills its sender every time (it never reaches hand-over) stops after
-    # the last attempt instead of taking a worker down forever.
-    expired.filter(message_id="", attempts__gte=MAX_ATTEMPTS).update(
+    not_handed_over = expired.filter(handed_over__isnull=True)
+    failed = not_handed_over.filter(attempts__gte=MAX_ATTEMPTS).update(
         state=Notification.State.FAILED,
         lease_until=None,
         last_error="The sender stopped before sending it, on every attempt.",
     )
-    back = expired.filter(message_id="").update(
+    back = not_handed_over.update(
         state=Notification.State.PENDING, lease_until=None, next_attempt=now
     )
-    ambiguous = expired.exclude(message_id="").update(
-        state=Notification.State.AMBIGUOUS,
-        lease_until=None,
-        last_error="The sender stopped after handing the message over; not sent again.",
+    resent, ambiguous = after_unknown_outcome(
+        expired.filter(handed_over__isnull=False),
+        "The sender stopped after handing the message over.",
+        retry_at=now,
     )
-    if back or ambiguous:
-        log.warning("Outbox recovery: %s back to pending, %s marked ambiguous", back, ambiguous)
+    recovered = {"back": back, "resent": resent, "ambiguous": ambiguous, "failed": failed}
+    if any(recovered.values()):
+        log.warning("Outbox recovery: %s", recovered)
+    return recovered
+
+
+def due_after_waiting(now=None):
+    """Count the pending rows whose wait is over: written to wait (a commitment gathering
+    others) or put back to wait (a retry after back-off, a recovered row), and now due.
+    No send task was asked for when they were put to wait; the sweep asks for one."""
+    now = now or timezone.now()
     return Notification.objects.filter(
+        state=Notification.State.PENDING, next_attempt__lte=now, next_attempt__gt=F("created")
+    ).count()
+
+
+def lost_enqueues(now=None):
+    """Count the pending rows that were due when written and are still pending longer
+    after than a send task takes to start: their send task was lost (a broker outage, a
+    task dropped on a restart), and the sweep asks for another."""
+    now = now or timezone.now()
+    lost = Notification.objects.filter(
         state=Notification.State.PENDING,
-        next_attempt__lte=now,
+        next_attempt__lte=F("created"),
         created__lte=now - settings.OUTBOX_LOST_ENQUEUE_AFTER,
     ).count()
+    if lost:
+        log.warning("Outbox: %s rows whose send task never came; asking again.", lost)
+    return lost

@@ -1,12 +1,14 @@
 """Buddies fixtures: a planner's buddy with an account, one without, and helpers."""
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
 from buddies.models import Buddyship, ShareLink
 from careerplan.celery import app as celery_app
 from careerplan.tokens import new_token
+from tests.buddies.pipeline import AFTER, make_step
 from tests.factories import PlanFactory, UserFactory
 
 
@@ -55,6 +57,18 @@ def buddyship(owner, plan, buddy):
 
 
 @pytest.fixture
+def step(plan):
+    return make_step(plan)
+
+
+@pytest.fixture
+def clock():
+    """Time stopped just after the step's check-up fell due."""
+    with time_machine.travel(AFTER, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
 def other_plan(owner):
     return PlanFactory(owner=owner, goal="I will be teaching pottery evening classes by 2028")
 
@@ -64,4 +78,18 @@ def send_requests(monkeypatch):
     """The names of the tasks the outbox puts on the broker, kept here instead."""
     asked = []
     monkeypatch.setattr(celery_app, "send_task", lambda name, *args, **kwargs: asked.append(name))
+    return asked
+
+
+@pytest.fixture
+def refusing_broker(monkeypatch):
+    """A broker that cannot be reached: every task put on it raises, as kombu does; the
+    names asked for are kept here."""
+    asked = []
+
+    def refuse(name, *args, **kwargs):
+        asked.append(name)
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(celery_app, "send_task", refuse)
     return asked

@@ -62,3 +62,12 @@ class FailingBackend(EmailBackend):
 
     def send_messages(self, messages):
         raise FailingBackend.error
+
+
+class TakenThenBrokenBackend(EmailBackend):
+    """A server that takes each message, then the connection breaks before its answer:
+    the sender cannot know the message arrived."""
+
+    def send_messages(self, messages):
+        super().send_messages(messages)
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")

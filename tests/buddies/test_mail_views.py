@@ -19,11 +19,6 @@ from tests.buddies.pipeline import (
 
 
 @pytest.fixture
-def step(plan):
-    return make_step(plan)
-
-
-@pytest.fixture
 def checkup(step, buddyship):
     with time_machine.travel(AFTER, tick=False):
         sweep.sweep_checkups()

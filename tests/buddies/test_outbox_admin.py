@@ -54,7 +54,9 @@ def test_send_again_resends_only_failed_and_ambiguous_rows(admin_client, rows):
     )
     assert response.status_code == 302
     checkup.refresh_from_db()
-    assert (checkup.state, checkup.attempts, checkup.message_id) == ("pending", 0, "")
+    assert (checkup.state, checkup.attempts, checkup.handed_over) == ("pending", 0, None)
+    # Sent again after an unknown outcome: the step's answer still reaches the buddy.
+    assert checkup.resends == 1
     link.refresh_from_db()
     assert link.state == Notification.State.SENT
     assert sender.send_pending() == {"sent": 1}

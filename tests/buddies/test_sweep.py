@@ -3,27 +3,25 @@ runs it twice or at once."""
 
 import datetime as dt
 
-import pytest
 import time_machine
 from django.core import mail
 from django.db import connection
 
 from buddies.models import Buddyship, Notification
-from buddies.outbox import sender, sweep
-from buddies.tasks import send_notifications, sweep_checkups
+from buddies.outbox import rows, sender, sweep
+from buddies.tasks import sweep_checkups
+from careerplan.models import Tally
 from plans.models import Plan, Step
 from tests.buddies.conftest import make_buddyship
 from tests.buddies.pipeline import (
     AFTER,
     CHECKUP,
+    DUE,
+    MADE,
     make_step,
+    use_backend,
 )
 from tests.factories import PlanFactory, UserFactory
-
-
-@pytest.fixture
-def step(plan):
-    return make_step(plan)
 
 
 def checkups():
@@ -171,19 +169,96 @@ def test_sweep_reads_due_steps_through_the_partial_index(step):
     assert "step_checkup_sweep_idx" in plan
 
 
-def test_sweep_task_sweeps_recovers_and_asks_for_a_send(step, buddyship, monkeypatch):
-    asked = []
-    monkeypatch.setattr(send_notifications, "delay", lambda: asked.append(True))
+# The sweep's steps -----------------------------------------------------------------------
+
+NOTHING_RECOVERED = {"back": 0, "resent": 0, "ambiguous": 0, "failed": 0}
+
+
+def test_sweep_task_runs_each_step_and_asks_for_a_send_when_something_waits(
+    step, buddyship, send_requests
+):
     with time_machine.travel(AFTER, tick=False):
-        assert sweep_checkups() == {"checkups": 1, "waiting": 0}
-        assert asked == [True]
+        assert sweep_checkups() == {
+            "claimed": 1,
+            "checkups": 1,
+            "recovered": NOTHING_RECOVERED,
+            "due": 0,
+            "lost": 0,
+        }
+        assert send_requests == [rows.SEND_TASK]
         # Nothing new: no send asked for.
-        assert sweep_checkups() == {"checkups": 0, "waiting": 0}
-        assert asked == [True]
+        assert sweep_checkups()["checkups"] == 0
+        assert send_requests == [rows.SEND_TASK]
     with time_machine.travel(AFTER + dt.timedelta(minutes=2), tick=False):
         # The send task never ran (its enqueue was lost): the next sweep asks again.
-        assert sweep_checkups() == {"checkups": 0, "waiting": 1}
-        assert asked == [True, True]
+        assert sweep_checkups()["lost"] == 1
+        assert send_requests == [rows.SEND_TASK] * 2
+
+
+def test_a_gathered_commitment_is_sent_by_the_sweep_when_its_wait_is_over(
+    plan, buddyship, send_requests
+):
+    with time_machine.travel(MADE, tick=False):
+        plan.add_step("Visit three bookshops", DUE)
+    [row] = Notification.objects.filter(kind=Notification.Kind.COMMITMENT)
+    assert send_requests == []  # written to wait: no send asked for then
+    with time_machine.travel(MADE + dt.timedelta(minutes=4, seconds=59), tick=False):
+        assert sweep.run_sweep()["due"] == 0
+        assert send_requests == []
+    with time_machine.travel(MADE + dt.timedelta(minutes=5), tick=False):
+        counts = sweep.run_sweep()
+        assert (counts["due"], counts["lost"]) == (1, 0)
+        assert send_requests == [rows.SEND_TASK]
+        assert sender.send_pending() == {"sent": 1}
+    row.refresh_from_db()
+    assert row.sent_at == MADE + dt.timedelta(minutes=5)
+
+
+def test_a_row_backing_off_is_sent_by_the_sweep_when_its_time_comes(
+    step, buddyship, settings, send_requests
+):
+    sweep.sweep_checkups(now=AFTER)
+    use_backend(settings, "UnreachableBackend")
+    with time_machine.travel(AFTER, tick=False):
+        assert sender.send_pending() == {"retry": 1}
+    with time_machine.travel(AFTER + dt.timedelta(seconds=59), tick=False):
+        assert sweep.run_sweep()["due"] == 0
+    use_backend(settings, "CountingBackend")
+    with time_machine.travel(AFTER + dt.timedelta(minutes=1), tick=False):
+        counts = sweep.run_sweep()
+        assert (counts["due"], counts["lost"]) == (1, 0)
+        assert send_requests == [rows.SEND_TASK]
+        assert sender.send_pending() == {"sent": 1}
+
+
+def test_a_row_whose_send_task_was_lost_is_found_after_a_minute(step, buddyship, send_requests):
+    sweep.sweep_checkups(now=AFTER)
+    # Just written: its send task may still be on its way.
+    assert sweep.lost_enqueues(AFTER) == 0
+    assert sweep.due_after_waiting(AFTER) == 0
+    assert sweep.lost_enqueues(AFTER + dt.timedelta(seconds=61)) == 1
+    assert sweep.due_after_waiting(AFTER + dt.timedelta(seconds=61)) == 0
+    with time_machine.travel(AFTER + dt.timedelta(seconds=61), tick=False):
+        assert sender.send_pending() == {"sent": 1}
+
+
+def test_the_sweep_writes_its_checkups_even_when_the_broker_is_down(
+    step, buddyship, refusing_broker
+):
+    with time_machine.travel(AFTER, tick=False):
+        assert sweep_checkups()["checkups"] == 1
+    assert refusing_broker == [rows.SEND_TASK]
+    assert checkups().get().state == Notification.State.PENDING
+
+
+def test_the_sweep_counts_what_it_did_for_the_metrics(step, buddyship, send_requests):
+    sweep.run_sweep(now=AFTER)
+    sweep.run_sweep(now=AFTER + dt.timedelta(minutes=1))
+    tallies = {(t.name, t.label): t.value for t in Tally.objects.all()}
+    assert tallies[("outbox_sweeps", "")] == 2
+    assert tallies[("outbox_steps_claimed", "")] == 1
+    assert tallies[("outbox_checkups_written", "")] == 1
+    assert tallies[("outbox_sweep_seconds", "")] >= tallies[("outbox_sweep_last_seconds", "")]
 
 
 def test_beat_runs_the_sweep_every_minute(settings):

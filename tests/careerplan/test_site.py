@@ -55,12 +55,6 @@ def test_status_page_shows_the_last_heartbeat_broker_and_database(db):
     assert "Database" in body
 
 
-def test_healthz_answers_ok(client, db):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.content == b"ok"
-
-
 def test_status_page_rejects_post(db):
     client = Client()
     client.force_login(UserFactory(is_staff=True))

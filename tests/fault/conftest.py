@@ -6,15 +6,19 @@ beat processes use the test database pytest-django created, the Redis database g
 REDIS_URL (or a redis-server of the test's own), and the sink as their mail server.
 """
 
+import asyncio
 import contextlib
 import datetime as dt
+import importlib.util
 import os
+import select
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from email import message_from_bytes
 from pathlib import Path
 
@@ -33,10 +37,17 @@ from tests.processes import wait_for
 ROOT = Path(settings.BASE_DIR)
 BIN = Path(sys.executable).parent
 # Short intervals, so that what takes minutes in production (a sweep a minute, a
-# five-minute lease) happens within the test.
+# five-minute lease, a minute's back-off, a watchdog's 90 s) happens within the test.
 SWEEP_SECONDS = 1
 LEASE_SECONDS = 8
 LOST_ENQUEUE_SECONDS = 2
+RETRY_SECONDS = 1
+WATCHDOG_SECONDS = 10
+
+# The supervisor of `make run`, which the fault leg runs its workers and beats under.
+_spec = importlib.util.spec_from_file_location("run_script", ROOT / "scripts" / "run.py")
+run_script = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(run_script)
 
 
 def free_port():
@@ -46,19 +57,54 @@ def free_port():
 
 
 class Sink:
-    """An SMTP server on loopback that keeps every message it accepts."""
+    """An SMTP relay on loopback that keeps every message it takes.
+
+    Like a real relay it has the message once the DATA is in, before it answers 250;
+    `delay` makes that answer slow (so a sender spends most of its time inside the
+    hand-over window), `hold()` keeps every answer back until `release()` (a kill then
+    lands during DATA), and `refuse_for(seconds)` answers 451 instead for a while.
+    """
 
     def __init__(self):
         self.messages = []
         self.lock = threading.Lock()
+        self.delay = 0.0
+        self.holding = threading.Event()
+        self.held = 0
+        self.refusing_until = 0.0
+        self.refused = 0
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_DATA(self, server, session, envelope):
+        if time.monotonic() < self.refusing_until:
+            with self.lock:
+                self.refused += 1
+            return "451 4.3.0 Try again later"
         message = message_from_bytes(envelope.original_content or envelope.content)
         with self.lock:
             self.messages.append(message)
+        if self.holding.is_set():
+            with self.lock:
+                self.held += 1
+            try:
+                while self.holding.is_set():
+                    await asyncio.sleep(0.01)
+            finally:
+                with self.lock:
+                    self.held -= 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 Message accepted for delivery"
+
+    def hold(self):
+        self.holding.set()
+
+    def release(self):
+        self.holding.clear()
+
+    def refuse_for(self, seconds):
+        self.refusing_until = time.monotonic() + seconds
 
     def message_ids(self):
         with self.lock:
@@ -138,8 +184,71 @@ def own_redis(tmp_path):
     server.stop()
 
 
+class FreezableProxy:
+    """A TCP proxy in front of Redis. `freeze()` stops relaying on every connection open
+    at that moment, without closing it: the half-open connection a NAT or firewall leaves
+    when it forgets a flow, where a client waits for an answer that never comes and no
+    error is raised. Connections made afterwards are relayed as usual."""
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.generation = 0
+        self.frozen_below = 0
+        self.sockets = []
+        self.closed = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, db):
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def freeze(self):
+        self.generation += 1
+        self.frozen_below = self.generation
+
+    def _accept(self):
+        while not self.closed.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            self.sockets += [client, upstream]
+            threading.Thread(
+                target=self._relay, args=(client, upstream, self.generation), daemon=True
+            ).start()
+
+    def _relay(self, client, upstream, generation):
+        peers = {client: upstream, upstream: client}
+        while not self.closed.is_set():
+            if generation < self.frozen_below:
+                time.sleep(0.2)  # frozen: read nothing, send nothing, close nothing
+                continue
+            readable, _, _ = select.select(list(peers), [], [], 0.2)
+            for sock in readable:
+                try:
+                    data = sock.recv(65536)
+                except OSError:
+                    data = b""
+                if not data:
+                    return
+                peers[sock].sendall(data)
+
+    def close(self):
+        self.closed.set()
+        self.listener.close()
+        for sock in self.sockets:
+            with contextlib.suppress(OSError):
+                sock.close()
+
+
 class Stack:
-    """Start and stop Celery workers and beats against the test database."""
+    """Start and stop Celery workers and beats against the test database.
+
+    Processes started with `supervised` run under `make run`'s supervisor
+    (scripts/run.py), which starts a worker or beat again when it exits.
+    """
 
     def __init__(self, tmp_path, sink, redis_url):
         db = connection.settings_dict
@@ -157,13 +266,16 @@ class Stack:
             "CHECKUP_SWEEP_SECONDS": str(SWEEP_SECONDS),
             "OUTBOX_SEND_LEASE_SECONDS": str(LEASE_SECONDS),
             "OUTBOX_LOST_ENQUEUE_SECONDS": str(LOST_ENQUEUE_SECONDS),
+            "OUTBOX_RETRY_SECONDS": str(RETRY_SECONDS),
+            "WORKER_WATCHDOG_SECONDS": str(WATCHDOG_SECONDS),
             "LOG_LEVEL": "WARNING",
         }
         self.processes = []
         self.logs = []
+        self.supervisors = []
 
     def _start(self, name, command):
-        log = open(self.tmp_path / f"{name}.log", "a")  # noqa: SIM115
+        log = open(self.tmp_path / f"{name}.out", "a")  # noqa: SIM115
         self.logs.append(log)
         process = subprocess.Popen(
             command,
@@ -177,35 +289,54 @@ class Stack:
         self.processes.append(process)
         return process
 
-    def worker(self, name, concurrency=2):
-        return self._start(
-            name,
-            [
-                str(BIN / "celery"),
-                "-A",
-                "careerplan",
-                "worker",
-                f"--hostname={name}@%h",
-                f"--concurrency={concurrency}",
-                "--loglevel=WARNING",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-        )
+    def worker_command(self, name, concurrency=2):
+        return [
+            str(BIN / "celery"),
+            "-A",
+            "careerplan",
+            "worker",
+            f"--hostname={name}@%h",
+            f"--concurrency={concurrency}",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            f"--logfile={self.tmp_path / (name + '.log')}",
+        ]
+
+    def beat_command(self, name):
+        return [
+            str(BIN / "celery"),
+            "-A",
+            "careerplan",
+            "beat",
+            "--loglevel=WARNING",
+            "--pidfile=",
+            f"--schedule={self.tmp_path / (name + '-schedule')}",
+            f"--logfile={self.tmp_path / (name + '.log')}",
+        ]
 
     def beat(self, name):
-        return self._start(
-            name,
-            [
-                str(BIN / "celery"),
-                "-A",
-                "careerplan",
-                "beat",
-                "--loglevel=WARNING",
-                "--pidfile=",
-                f"--schedule={self.tmp_path / (name + '-schedule')}",
-            ],
+        return self._start(name, self.beat_command(name))
+
+    def supervised(self, children, env=None):
+        """Run Children (scripts/run.py) under the supervisor of `make run`, in a thread;
+        return the supervisor."""
+        log = open(self.tmp_path / "supervisor.log", "a")  # noqa: SIM115
+        self.logs.append(log)
+
+        def say(text):
+            log.write(f"{time.strftime('%H:%M:%S')} {text}\n")
+            log.flush()
+
+        supervisor = run_script.Supervisor(
+            children, env={**self.env, **(env or {})}, cwd=ROOT, say=say, grace=20
         )
+        stopping = threading.Event()
+        thread = threading.Thread(target=supervisor.run, args=(stopping,), daemon=True)
+        thread.start()
+        self.supervisors.append((supervisor, stopping, thread))
+        assert wait_for(lambda: all(child.running for child in children), timeout=10)
+        return supervisor
 
     def kill(self, process, sig=signal.SIGKILL):
         with contextlib.suppress(ProcessLookupError):
@@ -213,6 +344,10 @@ class Stack:
         process.wait(timeout=30)
 
     def stop_all(self):
+        for _, stopping, _ in self.supervisors:
+            stopping.set()
+        for _, _, thread in self.supervisors:
+            thread.join(60)
         for process in self.processes:
             if process.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
@@ -227,7 +362,7 @@ class Stack:
 
     def log_tail(self, lines=40):
         out = []
-        for path in sorted(self.tmp_path.glob("*.log")):
+        for path in sorted([*self.tmp_path.glob("*.log"), *self.tmp_path.glob("*.out")]):
             text = path.read_text(errors="replace").splitlines()[-lines:]
             out.append(f"--- {path.name}\n" + "\n".join(text))
         return "\n".join(out)
@@ -303,11 +438,3 @@ def settled():
     return not Notification.objects.filter(
         state__in=[Notification.State.PENDING, Notification.State.SENDING]
     ).exists()
-
-
-def message_rows(sink):
-    """Map each Message-ID the sink received to its count."""
-    counts = {}
-    for message_id in sink.message_ids():
-        counts[message_id] = counts.get(message_id, 0) + 1
-    return counts
