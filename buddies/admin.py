@@ -10,16 +10,26 @@ class NotificationAdmin(admin.ModelAdmin):
     """The outbox, for an operator: what went, what waits, and what needs a person
     (failed rows, and ambiguous ones that may or may not have reached the buddy)."""
 
-    list_display = ["created", "kind", "state", "recipient", "attempts", "sent_at", "last_error"]
-    list_filter = ["state", "kind"]
-    search_fields = ["code", "buddyship__email", "message_id"]
+    list_display = [
+        "created",
+        "kind",
+        "channel",
+        "state",
+        "recipient",
+        "attempts",
+        "sent_at",
+        "last_error",
+    ]
+    list_filter = ["state", "kind", "channel"]
+    search_fields = ["code", "buddyship__email", "user__email", "message_id"]
     date_hierarchy = "created"
     ordering = ["-created"]
-    list_select_related = ["buddyship"]
+    list_select_related = ["buddyship", "user"]
     actions = ["send_again"]
     fields = [
         "code",
         "kind",
+        "channel",
         "state",
         "recipient",
         "step",
@@ -43,6 +53,8 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.display(description="to")
     def recipient(self, obj):
+        if obj.buddyship_id is None:
+            return f"{obj.user.display_name} <{obj.user.email}> (planner)"
         return f"{obj.buddyship.name} <{obj.buddyship.email}>"
 
     @admin.display(description="payload")

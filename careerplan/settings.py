@@ -6,6 +6,7 @@ var/, emails written to var/mail/). Production only sets variables; the README l
 
 import os
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "plans",
     "journals",
     "buddies",
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -315,12 +317,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "buddies.tasks.queue_digests",
         "schedule": timedelta(hours=1),
     },
+    # The planner's own reminders: those whose moment has come, once per local day.
+    "reminders-pass": {
+        "task": "reminders.tasks.reminder_pass",
+        "schedule": timedelta(seconds=env_int("REMINDER_PASS_SECONDS", 60)),
+    },
 }
 # The outbox sender's lease on a claimed row, and how long a pending row may wait for its
 # send task before the sweep sends it (docs/decisions.md, "Delivery semantics"). The
 # fault tests shorten both so that recovery happens within the test.
 OUTBOX_SEND_LEASE = timedelta(seconds=env_int("OUTBOX_SEND_LEASE_SECONDS", 300))
 OUTBOX_LOST_ENQUEUE_AFTER = timedelta(seconds=env_int("OUTBOX_LOST_ENQUEUE_SECONDS", 60))
+
+# Web Push for the planner's reminders: the server's VAPID private key (base64url, the raw
+# 32 bytes or DER) and the contact push services may use. Push is offered only when set.
+VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY")
+VAPID_SUBJECT = env("VAPID_SUBJECT", "mailto:" + parseaddr(DEFAULT_FROM_EMAIL)[1])
 
 # Security headers. The CSP has no 'unsafe-inline' or 'unsafe-eval': every script and style
 # is a file under static/, and the few inline <script> tags carry the request's nonce.

@@ -1,17 +1,24 @@
-"""What each kind of buddy email does, declared once per kind (KINDS).
+"""What each kind of email does, declared once per kind (KINDS).
 
-For every Notification.Kind one EmailKind says which one-click answers its links offer,
-whether it is transactional (sent even to a buddy who unsubscribed, because they asked
-for it themselves), the buddyship status it is for, when a claimed row is no longer
-wanted, and its template and context. Nothing else branches on the kind: the sender's
-re-check (why_not_wanted), the message (messages.build_message) and the page that
-answers a one-click link (buddies.views_mail) all read this table.
+For every Notification.Kind one EmailKind says who it is for (a buddy, or the planner
+themselves), which one-click answers its links offer, whether it is transactional (sent
+even to a buddy who unsubscribed, because they asked for it themselves), the buddyship
+status it is for, when a claimed row is no longer wanted, and its template and context.
+Nothing else branches on the kind: the sender's re-check (why_not_wanted), the message
+(messages.build_message) and the page that answers a one-click link (buddies.views_mail)
+all read this table.
+
+The buddy kinds are declared here. The planner's own reminders are declared by the
+reminders app, which sits above this one and adds its kinds with `register` when it is
+ready; nothing here imports it.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from allauth.account.models import EmailAddress
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from buddies.models import Buddyship, Notification
@@ -31,12 +38,19 @@ def no_context(notification):
     return {}
 
 
+class Audience:
+    BUDDY = "buddy"  # rows with a buddyship
+    PLANNER = "planner"  # rows with a user: the planner's own reminders
+
+
 @dataclass(frozen=True)
 class EmailKind:
     """What one kind of email does."""
 
     # emails/<template>-subject.txt, -body.txt and -body.html
     template: str
+    # Who it goes to: a buddy (the row's buddyship) or the planner (the row's user).
+    audience: str = Audience.BUDDY
     # The one-click answers its links offer (among buddies.links.ACTION_NAMES).
     actions: tuple[str, ...] = ()
     # Sent even after the buddy unsubscribed: they asked for it themselves.
@@ -48,6 +62,9 @@ class EmailKind:
     unwanted: Callable[[Notification], str] = always_wanted
     # The template context beyond what every email has (messages.build_message).
     context: Callable[[Notification], dict] = no_context
+    # Planner kinds: the one-click (RFC 8058) address that turns this kind off. Buddy
+    # kinds share the buddyship's unsubscribe link.
+    unsubscribe_url: Callable[[Notification], str] | None = None
 
 
 # Invitation -------------------------------------------------------------------------
@@ -219,15 +236,35 @@ KINDS = {
 }
 
 
+def register(kind, declaration):
+    """Declare a kind from an app above the outbox (the planner's reminders), once."""
+    if kind in KINDS and KINDS[kind] is not declaration:
+        raise ValueError(f"The email kind {kind!r} is declared twice.")
+    KINDS[kind] = declaration
+
+
+def address_verified(user="user"):
+    """An expression: the person named by the field `user` has verified the address
+    they log in with (no email at all goes to an address that is not theirs)."""
+    return Exists(
+        EmailAddress.objects.filter(
+            user=OuterRef(user), email__iexact=OuterRef(f"{user}__email"), verified=True
+        )
+    )
+
+
 def why_not_wanted(notification):
     """Return why a claimed row should no longer be sent, or "" if it should.
 
-    1. The checks every kind shares: the buddyship's status is the one the kind is for;
-       the buddy has not unsubscribed (unless the kind is transactional); a row about a
-       step is about a plan still active and shared with this buddy.
+    1. The checks every kind of its audience shares. A buddy's: the buddyship's status is
+       the one the kind is for; the buddy has not unsubscribed (unless the kind is
+       transactional); a row about a step is about a plan still active and shared with
+       this buddy. The planner's: their account is active and their address verified.
     2. The kind's own rule (KINDS).
     """
     kind = KINDS[notification.kind]
+    if kind.audience == Audience.PLANNER:
+        return _planner_unwanted(notification) or kind.unwanted(notification)
     buddyship = notification.buddyship
     if buddyship.status != kind.status:
         return f"The buddyship is {buddyship.status}."
@@ -248,3 +285,18 @@ def _plan_shared(notification):
             and notification.buddyship.plans.filter(pk=plan.pk).exists()
         )
     return shared
+
+
+def _planner_unwanted(notification):
+    user = notification.user
+    if not user.is_active:
+        return "The planner's account is deactivated."
+    # The sender's claim reads this with the row (annotation `address_verified`).
+    verified = getattr(notification, "address_verified", None)
+    if verified is None:
+        verified = EmailAddress.objects.filter(
+            user=user, email__iexact=user.email, verified=True
+        ).exists()
+    if not verified:
+        return "The planner's address is not verified."
+    return ""

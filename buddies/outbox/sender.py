@@ -18,7 +18,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from buddies.models import Buddyship, Notification
-from buddies.outbox.kinds import why_not_wanted
+from buddies.outbox.kinds import address_verified, why_not_wanted
 from buddies.outbox.messages import build_message
 from plans.models import Plan
 
@@ -68,11 +68,12 @@ def send_pending(now=None, limit=100):
     return counts
 
 
-def claim_batch(now, size=CLAIM_BATCH):
-    """Claim up to `size` due pending rows for this sender; return them, ready to send."""
+def claim_batch(now, size=CLAIM_BATCH, channel=Notification.Channel.EMAIL):
+    """Claim up to `size` due pending rows of `channel` for this sender (email here; the
+    planner's push rows have a sender of their own); return them, ready to send."""
     with transaction.atomic():
         due = Notification.objects.filter(
-            state=Notification.State.PENDING, next_attempt__lte=now
+            state=Notification.State.PENDING, next_attempt__lte=now, channel=channel
         ).order_by("next_attempt", "pk")
         if db_connection.features.has_select_for_update_skip_locked:
             # Rows another sender is claiming are skipped, not waited for; SQLite's
@@ -95,8 +96,8 @@ def claim_batch(now, size=CLAIM_BATCH):
     )
     return list(
         Notification.objects.filter(pk__in=pks, state=Notification.State.SENDING)
-        .select_related("buddyship__planner", "step__plan")
-        .annotate(plan_shared=Exists(shared))
+        .select_related("buddyship__planner", "step__plan", "user")
+        .annotate(plan_shared=Exists(shared), address_verified=address_verified())
         .order_by("next_attempt", "pk")
     )
 
@@ -138,7 +139,7 @@ def send_one(notification, connection, now=None):
     try:
         connection = _open(connection)
     except (OSError, smtplib.SMTPException) as error:
-        _retry_later(mine, notification, now, f"Could not reach the mail server: {error!r}")
+        retry_later(mine, notification, now, f"Could not reach the mail server: {error!r}")
         return None, "retry"
     hand_over = {
         "message_id": message.extra_headers["Message-ID"],
@@ -162,7 +163,7 @@ def send_one(notification, connection, now=None):
             _close_quietly(connection)
             return None, "ambiguous"
         if refusal == "retry":
-            _retry_later(mine, notification, now, f"The mail server refused for now: {error!r}")
+            retry_later(mine, notification, now, f"The mail server refused for now: {error!r}")
             return connection, "retry-refused"
         mine.update(
             state=Notification.State.FAILED, lease_until=None, message_id="", last_error=repr(error)
@@ -190,7 +191,8 @@ def connection_is_postgresql():
     return db_connection.vendor == "postgresql"
 
 
-def _retry_later(mine, notification, now, error):
+def retry_later(mine, notification, now, error):
+    """Put a claimed row back to pending after a back-off (failed after the last try)."""
     attempts = notification.attempts  # read after the claim added this attempt
     if attempts >= MAX_ATTEMPTS:
         mine.update(state=Notification.State.FAILED, lease_until=None, last_error=error)
