@@ -350,7 +350,7 @@ def next_step_context(notification):
     node = Tree.for_plan(plan).next_to_ask()
     return {
         "plan": plan,
-        "question_about": describe(node) if node is not None else "",
+        "question_about": describe(node, lower=True) if node is not None else "",
         "tree_url": absolute_url(reverse("plans-tree", args=[plan.code])),
     }
 

@@ -32,6 +32,8 @@ def run_pass(now=None, batch_size=PASS_BATCH):
        (keyset), through the partial index (due_batch).
     2. In the same transaction, move each past the local day it fired for, and write
        what it says is due as outbox rows (claim_and_write).
+    3. Read on until no reminder is due: one moved past a missed day (beat was down) to
+       a moment already passed is read again further on, and fires in this run.
     Return the rows written, by channel; their sends are asked for after commit.
     """
     now = now or timezone.now()
@@ -45,8 +47,6 @@ def run_pass(now=None, batch_size=PASS_BATCH):
             after = (batch[-1].next_due, batch[-1].pk)
             for channel, count in claim_and_write(batch, now).items():
                 written[channel] += count
-        if len(batch) < batch_size:
-            break
     return written
 
 

@@ -155,7 +155,7 @@ def test_next_step_nudge_links_straight_to_the_plans_next_question(planner, acti
     tree_url = f"http://127.0.0.1:8000/plans/{active_plan.code}/tree/"
     for body in (message.body, html_of(message)):
         assert tree_url in body
-        assert "Your goal" in body
+        assert "Ask of your goal" in body
         assert "within the next week" in body
 
 
