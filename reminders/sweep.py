@@ -51,8 +51,13 @@ def run_pass(now=None, batch_size=PASS_BATCH):
 
 
 def due_batch(now, size, after=None):
-    """Read up to `size` due reminders after the keyset position `after`, with what the
-    pass needs of their planner.
+    """Read up to `size` due reminders after the keyset position `after` (due_query)."""
+    return list(due_query(now, after)[:size])
+
+
+def due_query(now, after=None):
+    """The pass's query: due reminders after the keyset position `after`, in (next_due,
+    id) order, with what the pass needs of their planner.
 
     On PostgreSQL the rows are locked with SKIP LOCKED, so a second pass at the same time
     takes other rows instead of waiting; SQLite's write lock (IMMEDIATE transactions)
@@ -63,10 +68,10 @@ def due_batch(now, size, after=None):
         due = due.filter(Q(next_due__gt=after[0]) | Q(next_due=after[0], pk__gt=after[1]))
     if db_connection.features.has_select_for_update_skip_locked:
         due = due.select_for_update(skip_locked=True, of=("self",))
-    return list(
+    return (
         due.select_related("user")
         .only("kind", "enabled", "at", "weekday", "next_due", "user__tz", "user__is_active")
-        .annotate(verified=address_verified())[:size]
+        .annotate(verified=address_verified())
     )
 
 
