@@ -12,11 +12,12 @@ from reminders.models import DEFAULTS, PushSubscription, Reminder
 
 
 def _forms(request, data=None):
-    reminders = {r.kind: r for r in Reminder.objects.filter(user=request.user)}
+    mine = Reminder.objects.filter(user=request.user).select_related("user")
+    reminders = {r.kind: r for r in mine}
     if len(reminders) < len(DEFAULTS):
         # Only a planner from before reminders existed, whom the migration missed.
         Reminder.objects.create_defaults(request.user)
-        reminders = {r.kind: r for r in Reminder.objects.filter(user=request.user)}
+        reminders = {r.kind: r for r in mine.all()}
     return [ReminderForm(data, instance=reminders[kind], prefix=kind) for kind in DEFAULTS]
 
 

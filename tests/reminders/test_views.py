@@ -244,3 +244,14 @@ def test_a_planner_stops_push_to_a_browser_and_a_stranger_cannot(signed_in, plan
     assert signed_in.get(url).status_code == 405
     assert signed_in.post(url).status_code == 302
     assert not PushSubscription.objects.exists()
+
+
+def test_the_page_runs_a_fixed_number_of_queries(signed_in, planner, django_assert_max_num_queries):
+    for n in range(5):
+        PushSubscription.objects.create(
+            user=planner, endpoint=f"https://push.example.com/{n}", p256dh="k", auth="a"
+        )
+    with django_assert_max_num_queries(6):
+        assert signed_in.get(URL).status_code == 200
+    with django_assert_max_num_queries(16):
+        assert signed_in.post(URL, DEFAULTS).status_code == 302
