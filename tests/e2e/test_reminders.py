@@ -19,6 +19,7 @@ from reminders.models import Kind, Reminder
 from reminders.sweep import run_pass
 from tests.e2e.conftest import ARTIFACTS
 from tests.factories import PlanFactory, StepFactory, UserFactory
+from tests.reminders.conftest import new_vapid_key
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -124,7 +125,7 @@ def test_the_reminder_emails_as_a_mail_client_draws_them(browser, live_server, p
 
 
 def test_reminders_page_on_a_phone(browser, live_server, planner, settings):
-    settings.VAPID_PRIVATE_KEY = "zlYkRQ1UPcjVZzafmwmz7oPv9oLPZ6-wjF5zEODJGJo"
+    settings.VAPID_PRIVATE_KEY = new_vapid_key()
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True
     )

@@ -85,15 +85,20 @@ def send_requests(monkeypatch):
     return asked
 
 
-@pytest.fixture
-def vapid(settings):
-    """A VAPID key for this test run: the server can send push."""
+def new_vapid_key():
+    """A fresh VAPID private key, as VAPID_PRIVATE_KEY takes it (base64url, raw)."""
     import base64
 
     from cryptography.hazmat.primitives.asymmetric import ec
 
     key = ec.generate_private_key(ec.SECP256R1())
     raw = key.private_numbers().private_value.to_bytes(32, "big")
-    settings.VAPID_PRIVATE_KEY = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@pytest.fixture
+def vapid(settings):
+    """A VAPID key for this test: the server can send push."""
+    settings.VAPID_PRIVATE_KEY = new_vapid_key()
     settings.VAPID_SUBJECT = "mailto:ops@example.com"
-    return key
+    return settings.VAPID_PRIVATE_KEY
