@@ -54,8 +54,9 @@
     document.querySelectorAll("form[data-push-stop]").forEach(function (stop) {
       stop.addEventListener("submit", function (event) {
         event.preventDefault();
-        navigator.serviceWorker.ready
-          .then(function (registration) { return registration.pushManager.getSubscription(); })
+        // getRegistration, not ready: with no worker running the form must still go.
+        navigator.serviceWorker.getRegistration()
+          .then(function (registration) { return registration && registration.pushManager.getSubscription(); })
           .then(function (subscription) {
             if (subscription && subscription.endpoint === stop.dataset.endpoint) return subscription.unsubscribe();
             return null;
