@@ -37,8 +37,10 @@ class SignupForm(forms.Form):
 
     def signup(self, request, user):
         user.display_name = self.cleaned_data["display_name"]
-        user.tz = self.cleaned_data["tz"]
-        user.save(update_fields=["display_name", "tz"])
+        user.save(update_fields=["display_name"])
+        # The account was made in the default zone: moving it tells the apps whose
+        # instants follow the zone (the new planner's reminders).
+        user.change_zone(self.cleaned_data["tz"])
 
 
 class ProfileForm(forms.ModelForm):

@@ -2,7 +2,7 @@
 
     python bench/run.py                 # SQLite and PostgreSQL (if reachable), full scale
     python bench/run.py --quick         # smaller tables and shorter loads, for a first look
-    python bench/run.py --only sweep    # or --only pages
+    python bench/run.py --only sweep    # or --only pages, --only reminders
     python bench/run.py --table         # print the table of the last results only
 
 PostgreSQL is reached through BENCH_DATABASE_URL (default
@@ -27,6 +27,9 @@ SWEEP_DUE = 10_000
 SWEEP_TARGET_S = 2.0
 SWEEP_SCALE_TARGET = 1.2
 SEND_TARGET = 300
+# The reminder pass: 100,000 planners (400,000 reminders), 1,000 of them due.
+REMINDER_PLANNERS = 100_000
+REMINDER_DUE = 1_000
 
 
 def postgres_reachable(url):
@@ -99,6 +102,34 @@ def sweep_rows(big, small, label):
     return rows
 
 
+def reminder_rows(big, small, label):
+    """Table rows for the reminder pass at 100,000 planners against one where every
+    planner is due (the same work, a table 100 times smaller)."""
+    if big is None:
+        return []
+    rows = [
+        f"| {label} | reminder pass, {big['planners']:,} planners, {big['due']:,} due | "
+        f"{big['pass_s']:.3f} s (CPU here {big['pass_cpu_s']:.3f} s), "
+        f"{big['rows_written']:,} outbox rows; nothing due: {big['idle_s'] * 1000:.1f} ms | | |"
+    ]
+    if small:
+        ratio = big["pass_s"] / small["pass_s"]
+        verdict = "met" if ratio <= SWEEP_SCALE_TARGET else "MISSED"
+        rows.append(
+            f"| {label} | reminder pass, {small['planners']:,} planners, {small['due']:,} due | "
+            f"{small['pass_s']:.3f} s; {big['planners']:,} / {small['planners']:,} = "
+            f"{ratio:.2f}x | <= 1.2x | {verdict} |"
+        )
+    plan = big["explain"].strip().splitlines()
+    line = next((line for line in plan if "reminder_due_idx" in line), plan[0])
+    rows.append(
+        f"| {label} | EXPLAIN uses reminder_due_idx | "
+        f"{'yes' if big['uses_index'] else 'NO'}: `{line.strip()[:90]}` | index | "
+        f"{'met' if big['uses_index'] else 'MISSED'} |"
+    )
+    return rows
+
+
 def table():
     from bench.pages import format_table
 
@@ -117,6 +148,20 @@ def table():
             *sweep_lines,
             "",
         ]
+    reminder_lines = []
+    for vendor, label in (("sqlite", "SQLite"), ("pg", "PostgreSQL")):
+        big = load_result(f"reminders-{vendor}-{REMINDER_PLANNERS}")
+        small = load_result(f"reminders-{vendor}-{REMINDER_DUE}")
+        reminder_lines += reminder_rows(big, small, label)
+    if reminder_lines:
+        lines += [
+            "Reminder pass (reminders.sweep)",
+            "",
+            "| database | measure | figure | target | |",
+            "|---|---|---|---|---|",
+            *reminder_lines,
+            "",
+        ]
     for name in ("pages-sqlite", "pages-sqlite-reconnect", "pages-pg"):
         data = load_result(name)
         if data:
@@ -130,7 +175,7 @@ def table():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", choices=("sweep", "pages"))
+    parser.add_argument("--only", choices=("sweep", "pages", "reminders"))
     parser.add_argument("--table", action="store_true", help="print the last results only")
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args(argv)
@@ -157,6 +202,10 @@ def main(argv=None):
             full = ["--db", db, "--steps", str(big), "--due", str(due), "--repeat", "2"]
             full += ["--send-rows", rows, "--live", live, "--window", "10", "--interval", "5"]
             run_python("sweep.py", full, {})
+        if args.only in (None, "reminders"):
+            for planners in (REMINDER_DUE, REMINDER_PLANNERS):
+                reminders = ["--db", db, "--planners", str(planners), "--due", str(REMINDER_DUE)]
+                run_python("reminders.py", reminders, {})
         if args.only in (None, "pages"):
             pages = ["--db", db, "--rounds", "2" if args.quick else "3", "--duration", "3"]
             if args.quick:

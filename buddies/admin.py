@@ -14,6 +14,7 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = [
         "created",
         "kind",
+        "channel",
         "state",
         "recipient",
         "attempts",
@@ -21,15 +22,16 @@ class NotificationAdmin(admin.ModelAdmin):
         "sent_at",
         "last_error",
     ]
-    list_filter = ["state", "kind"]
-    search_fields = ["code", "buddyship__email", "message_id"]
+    list_filter = ["state", "kind", "channel"]
+    search_fields = ["code", "buddyship__email", "user__email", "message_id"]
     date_hierarchy = "created"
     ordering = ["-created"]
-    list_select_related = ["buddyship"]
+    list_select_related = ["buddyship", "user"]
     actions = ["send_again"]
     fields = [
         "code",
         "kind",
+        "channel",
         "state",
         "recipient",
         "step",
@@ -55,6 +57,8 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.display(description="to")
     def recipient(self, obj):
+        if obj.buddyship_id is None:
+            return f"{obj.user.display_name} <{obj.user.email}> (planner)"
         return f"{obj.buddyship.name} <{obj.buddyship.email}>"
 
     @admin.display(description="payload")

@@ -39,7 +39,8 @@ def unsubscribe_token(buddyship):
     return signing.dumps({"b": str(buddyship.code)}, salt=UNSUBSCRIBE_SALT)
 
 
-def _load(token, salt, max_age):
+def load_signed(token, salt, max_age):
+    """Return the value a signed link carries, or raise BadLink (altered or expired)."""
     try:
         return signing.loads(token, salt=salt, max_age=max_age)
     except signing.SignatureExpired as error:
@@ -50,7 +51,7 @@ def _load(token, salt, max_age):
 
 def read_action_token(token):
     """Return (notification, action) for a one-click answer link, or raise BadLink."""
-    value = _load(token, ACTION_SALT, ACTION_MAX_AGE)
+    value = load_signed(token, ACTION_SALT, ACTION_MAX_AGE)
     action = value.get("a") if isinstance(value, dict) else None
     if action not in ACTION_NAMES:
         raise BadLink("This link is not valid.")
@@ -66,7 +67,7 @@ def read_action_token(token):
 
 def read_unsubscribe_token(token):
     """Return the buddyship an unsubscribe link names, or raise BadLink."""
-    value = _load(token, UNSUBSCRIBE_SALT, UNSUBSCRIBE_MAX_AGE)
+    value = load_signed(token, UNSUBSCRIBE_SALT, UNSUBSCRIBE_MAX_AGE)
     code = value.get("b") if isinstance(value, dict) else None
     buddyship = Buddyship.objects.select_related("planner").filter(code=code).first()
     if buddyship is None:

@@ -305,12 +305,17 @@ class NotificationQuerySet(models.QuerySet):
 
 
 class Notification(models.Model):
-    """The outbox: one row per email to send, written in the same transaction as the
+    """The outbox: one row per message to send, written in the same transaction as the
     event that causes it, claimed by a sender with a lease, decided and handed over in one
     locked transaction, and delivered at least once (docs/decisions.md, "Delivery
-    semantics")."""
+    semantics").
+
+    A row goes to a buddy (`buddyship`) or to the planner themselves (`user`), never
+    both; which one a kind is for is declared with the kind (buddies.outbox.kinds).
+    """
 
     class Kind(models.TextChoices):
+        # To a buddy.
         INVITATION = "invitation", "Invitation"
         COMMITMENT = "commitment", "Commitment note"
         CHECKUP = "checkup", "Check-up"
@@ -320,6 +325,15 @@ class Notification(models.Model):
         LINK = "link", "Private progress link"
         FAREWELL = "farewell", "The planner deleted their account"
         BUDDY_LEFT = "buddy_left", "The buddy deleted their account (to the planner)"
+        # To the planner: declared by the reminders app, which registers them.
+        MORNING = "morning", "Morning reminder"
+        WEEKLY = "weekly", "Weekly plan"
+        NEXT_STEP = "next_step", "Next small step nudge"
+        JOURNAL = "journal", "Journal nudge"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        PUSH = "push", "Web Push"
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -331,7 +345,19 @@ class Notification(models.Model):
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    buddyship = models.ForeignKey(Buddyship, models.CASCADE, related_name="notifications")
+    buddyship = models.ForeignKey(
+        Buddyship, models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    # How the row is delivered: an email (every buddy row), or a Web Push message to one
+    # of the planner's browsers (its own row beside the email, with its own state).
+    channel = models.CharField(max_length=5, choices=Channel.choices, default=Channel.EMAIL)
     step = models.ForeignKey(
         Step, models.CASCADE, null=True, blank=True, related_name="notifications"
     )
@@ -365,6 +391,16 @@ class Notification(models.Model):
             models.UniqueConstraint(
                 fields=["kind", "buddyship", "key"], name="notification_once_uniq"
             ),
+            # The same for the planner's own rows (NULLs are distinct, so each constraint
+            # only ever compares rows of its own audience).
+            models.UniqueConstraint(
+                fields=["kind", "user", "key"], name="notification_user_once_uniq"
+            ),
+            models.CheckConstraint(
+                condition=Q(buddyship__isnull=False, user__isnull=True)
+                | Q(buddyship__isnull=True, user__isnull=False),
+                name="notification_one_recipient",
+            ),
         ]
         indexes = [
             # Used by the sender's pick-up sweep: pending rows, and sending rows whose
@@ -383,7 +419,11 @@ class Notification(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} to {self.buddyship.email} ({self.state})"
+        return f"{self.get_kind_display()} to {self.recipient_email} ({self.state})"
+
+    @property
+    def recipient_email(self):
+        return self.buddyship.email if self.buddyship_id else self.user.email
 
     # The note each one-click answer from an email leaves the planner.
     ANSWER_NOTES = {"ask": Note.Kind.ASK, "cheer": Note.Kind.CHEER, "confirm": Note.Kind.CONFIRM}

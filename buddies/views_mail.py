@@ -27,7 +27,9 @@ def private(response):
     return response
 
 
-def _problem(request, title, message, status):
+def problem_page(request, title, message, status):
+    """A page that says why a link from an email did nothing (the reminders app uses it
+    for its links too)."""
     return private(
         render(
             request,
@@ -38,15 +40,16 @@ def _problem(request, title, message, status):
     )
 
 
-def _bad_link(request, error):
+def bad_link_page(request, error):
+    """The page for an altered or expired signed link (buddies.links.BadLink)."""
     if error.expired:
-        return _problem(
+        return problem_page(
             request,
             "This link has expired",
             "Links in our emails work for a limited time. A newer email has fresh ones.",
             410,
         )
-    return _problem(
+    return problem_page(
         request,
         "This link doesn\u2019t work",
         "It may have been cut short or changed on its way. Try copying the whole link "
@@ -61,10 +64,10 @@ def mail_action(request, token):
     try:
         notification, action = links.read_action_token(token)
     except links.BadLink as error:
-        return _bad_link(request, error)
+        return bad_link_page(request, error)
     buddyship = notification.buddyship
     if not buddyship.is_current:
-        return _problem(
+        return problem_page(
             request,
             "This link no longer works",
             f"You are no longer {buddyship.planner.display_name}\u2019s buddy, "
@@ -73,7 +76,7 @@ def mail_action(request, token):
         )
     step = notification.step
     if step is not None and not buddyship.plans.filter(pk=step.plan_id).exists():
-        return _problem(
+        return problem_page(
             request,
             "This link no longer works",
             f"{buddyship.planner.display_name} no longer shares this plan with you, so "
@@ -81,7 +84,7 @@ def mail_action(request, token):
             410,
         )
     if action not in KINDS[notification.kind].actions:
-        return _problem(
+        return problem_page(
             request, "This link doesn\u2019t work", "This email offers no such answer.", 400
         )
     form = NoteTextForm(request.POST if request.method == "POST" else None)
@@ -92,7 +95,7 @@ def mail_action(request, token):
         else:
             note = notification.record_answer(action, form.cleaned_data["text"])
             if note is None:
-                return _problem(
+                return problem_page(
                     request,
                     "Already sent",
                     "You already answered this way from this email, so nothing more was "
@@ -133,7 +136,7 @@ def mail_unsubscribe(request, token):
     try:
         buddyship = links.read_unsubscribe_token(token)
     except links.BadLink as error:
-        return _bad_link(request, error)
+        return bad_link_page(request, error)
     done = False
     if request.method == "POST":
         buddyship.unsubscribe()

@@ -6,6 +6,7 @@ var/, emails written to var/mail/). Production only sets variables; the README l
 
 import os
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "plans",
     "journals",
     "buddies",
+    "reminders",
     "personaldata",
 ]
 
@@ -318,6 +320,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "buddies.tasks.queue_digests",
         "schedule": timedelta(hours=1),
     },
+    # The planner's own reminders: those whose moment has come, once per local day.
+    "reminders-pass": {
+        "task": "reminders.tasks.reminder_pass",
+        "schedule": timedelta(seconds=env_int("REMINDER_PASS_SECONDS", 60)),
+    },
     # Expire downloads of people's data, recover lost builds, and purge deleted
     # accounts once their buddies have been told (personaldata.jobs.tidy).
     "personaldata-tidy": {"task": "personaldata.tasks.tidy", "schedule": timedelta(minutes=10)},
@@ -343,6 +350,11 @@ WORKER_ALIVE_FILE = env("WORKER_ALIVE_FILE")
 # Prometheus metrics at /metrics: for staff signed in, or for a scraper sending
 # `Authorization: Bearer <METRICS_TOKEN>` (no token set: staff only).
 METRICS_TOKEN = env("METRICS_TOKEN")
+
+# Web Push for the planner's reminders: the server's VAPID private key (base64url, the raw
+# 32 bytes or DER) and the contact push services may use. Push is offered only when set.
+VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY")
+VAPID_SUBJECT = env("VAPID_SUBJECT", "mailto:" + parseaddr(DEFAULT_FROM_EMAIL)[1])
 
 # Security headers. The CSP has no 'unsafe-inline' or 'unsafe-eval': every script and style
 # is a file under static/, and the few inline <script> tags carry the request's nonce.

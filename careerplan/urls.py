@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("plans.urls")),
     path("journal/", include("journals.urls")),
     path("buddies/", include("buddies.urls")),
+    path("reminders/", include("reminders.urls")),
 ]
 # The load benchmark's baseline (bench/urls.py); never mounted in a deployment.
 if os.environ.get("BENCH_BARE_VIEW") == "1":

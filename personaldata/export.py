@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, time
 from uuid import UUID
 
 from django.db import models
@@ -49,7 +49,7 @@ def field_key(field):
 
 def plain(value):
     """A field's value as JSON has it: dates and instants in ISO 8601, UUIDs as text."""
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, UUID):
         return str(value)

@@ -72,6 +72,17 @@ SECTIONS = [
     ),
     Section("journals.JournalEntry", "your Success Journal", restore=True),
     Section(
+        "reminders.Reminder",
+        "your reminders: which are on, at what time and on which day",
+        omit=("next_due",),
+    ),
+    Section(
+        "reminders.PushSubscription",
+        "browsers that show your reminders as notifications (their push addresses and keys "
+        "are secret and not exported)",
+        omit=("endpoint", "p256dh", "auth"),
+    ),
+    Section(
         "buddies.Buddyship",
         "your buddies, and the planners you are a buddy of",
         omit=("invite_token_hash",),
@@ -80,7 +91,7 @@ SECTIONS = [
     Section("buddies.Note", "cheers and notes your buddies sent you, and those you sent"),
     Section(
         "buddies.Notification",
-        "emails sent to your buddies, or to you as a buddy",
+        "emails sent to your buddies, to you as a buddy, and your own reminders",
         omit=("payload", "last_error", "lease_until"),
     ),
     Section("personaldata.DataExport", "downloads of your data you asked for"),

@@ -333,6 +333,12 @@ class StepQuerySet(models.QuerySet):
         """Open steps due today or later (this week's included)."""
         return self.filter(upcoming_filter(today))
 
+    def next_small_step(self, today):
+        """Return "your next small step", as the dashboard offers it: the earliest open
+        step dated today or later, else the oldest overdue one (None if neither)."""
+        steps = self.open().dated().order_by("due_date", "position", "pk")
+        return steps.filter(due_date__gte=today).first() or steps.first()
+
     def checkup_due(self, now):
         """Return open steps whose check-up instant has passed and that no sweep has claimed.
 

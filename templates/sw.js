@@ -112,3 +112,40 @@ async function withBanner(cached) {
     .replace("<span data-offline-time></span>", '<time datetime="' + keptAt + '">' + when + "</time>");
   return new Response(html, { status: 200, headers: cached.headers });
 }
+
+// Reminders as notifications (Web Push): the server sends a title, a body, the page to
+// open and a tag (one notification per kind of reminder, the newest replacing the last).
+self.addEventListener("push", (event) => {
+  let message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch (error) {
+    message = { body: event.data ? event.data.text() : "" };
+  }
+  event.waitUntil(
+    self.registration.showNotification(message.title || "careerplan", {
+      body: message.body || "",
+      tag: message.tag || "careerplan",
+      icon: "{% static 'icons/icon-192.png' %}",
+      badge: "{% static 'icons/icon-192.png' %}",
+      data: { url: message.url || "{% url 'plans-dashboard' %}" },
+    })
+  );
+});
+
+// Opening a notification opens its page: in a window of the app already open, if any.
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = new URL(event.notification.data.url, self.location.origin);
+  if (url.origin !== self.location.origin) return;
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      for (const client of windows) {
+        if (new URL(client.url).origin === url.origin && "navigate" in client) {
+          return client.navigate(url.href).then((opened) => (opened || client).focus());
+        }
+      }
+      return self.clients.openWindow(url.href);
+    })
+  );
+});

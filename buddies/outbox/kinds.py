@@ -1,12 +1,17 @@
-"""What each kind of buddy email does, declared once per kind (KINDS), and the decision
+"""What each kind of email does, declared once per kind (KINDS), and the decision
 whether a claimed row is still wanted (read_for_decision, why_not_wanted).
 
-For every Notification.Kind one EmailKind says which one-click answers its links offer,
-whether it is transactional (sent even to a buddy who unsubscribed, because they asked
-for it themselves), the buddyship status it is for, when a claimed row is no longer
-wanted, and its template and context. Nothing else branches on the kind: the sender's
-re-check (why_not_wanted), the message (messages.build_message) and the page that
-answers a one-click link (buddies.views_mail) all read this table.
+For every Notification.Kind one EmailKind says who it is for (a buddy, or the planner
+themselves), which one-click answers its links offer, whether it is transactional (sent
+even to a buddy who unsubscribed, because they asked for it themselves), the buddyship
+status it is for, when a claimed row is no longer wanted, and its template and context.
+Nothing else branches on the kind: the sender's re-check (why_not_wanted), the message
+(messages.build_message) and the page that answers a one-click link (buddies.views_mail)
+all read this table.
+
+The buddy kinds are declared here. The planner's own reminders are declared by the
+reminders app, which sits above this one and adds its kinds with `register` when it is
+ready; nothing here imports it.
 
 The decision runs in the sender's hand-over transaction on rows read fresh and locked
 (`locked`), so a change that cancels an email either committed first and is seen, or
@@ -17,8 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from buddies.models import Buddyship, Notification
@@ -56,12 +62,19 @@ def lists_no_steps(notification):
     return []
 
 
+class Audience:
+    BUDDY = "buddy"  # rows with a buddyship
+    PLANNER = "planner"  # rows with a user: the planner's own reminders
+
+
 @dataclass(frozen=True)
 class EmailKind:
     """What one kind of email does."""
 
     # emails/<template>-subject.txt, -body.txt and -body.html
     template: str
+    # Who it goes to: a buddy (the row's buddyship) or the planner (the row's user).
+    audience: str = Audience.BUDDY
     # The one-click answers its links offer (among buddies.links.ACTION_NAMES).
     actions: tuple[str, ...] = ()
     # Sent even after the buddy unsubscribed: they asked for it themselves.
@@ -82,6 +95,9 @@ class EmailKind:
     # The codes of the steps it lists beyond its row's own step (a commitment's), read
     # and locked for the decision with that step (read_for_decision).
     lists: Callable[[Notification], list[str]] = lists_no_steps
+    # Planner kinds: the one-click (RFC 8058) address that turns this kind off. Buddy
+    # kinds share the buddyship's unsubscribe link.
+    unsubscribe_url: Callable[[Notification], str] | None = None
 
 
 # Invitation -------------------------------------------------------------------------
@@ -287,6 +303,23 @@ KINDS = {
 }
 
 
+def register(kind, declaration):
+    """Declare a kind from an app above the outbox (the planner's reminders), once."""
+    if kind in KINDS and KINDS[kind] is not declaration:
+        raise ValueError(f"The email kind {kind!r} is declared twice.")
+    KINDS[kind] = declaration
+
+
+def address_verified(user="user"):
+    """An expression: the person named by the field `user` has verified the address
+    they log in with (no email at all goes to an address that is not theirs)."""
+    return Exists(
+        EmailAddress.objects.filter(
+            user=OuterRef(user), email__iexact=OuterRef(f"{user}__email"), verified=True
+        )
+    )
+
+
 # The decision ------------------------------------------------------------------------
 
 
@@ -322,6 +355,9 @@ def read_for_decision(claimed):
     if notification is None:
         return None
     read_steps(notification)
+    if notification.user_id is not None:
+        # A planner's own row: their account, locked like a buddy row's accounts.
+        notification.user = locked(get_user_model().objects.filter(pk=notification.user_id)).get()
     if notification.buddyship_id is not None:
         notification.buddyship = read_buddyship(notification)
     notification.shared = shared_plan_ids(notification)
@@ -378,8 +414,10 @@ def shared_plan_ids(notification):
 
 def accounts(notification):
     """The accounts an email is between, by role: the planner's, and the buddy's if the
-    buddy has one."""
+    buddy has one (a planner's own reminder is between the planner and no one else)."""
     found = []
+    if notification.user_id is not None:
+        found.append(("planner", notification.user))
     if notification.buddyship_id is not None:
         found.append(("planner", notification.buddyship.planner))
         if notification.buddyship.user_id is not None:
@@ -391,18 +429,21 @@ def why_not_wanted(notification):
     """Return why a row read by read_for_decision should no longer be sent, or "" if it
     should.
 
-    1. The checks every kind shares: the planner's and the buddy's accounts are still
-       active (but for the farewells of a closed account); the buddyship's status is the
-       one the kind is for; the buddy has not unsubscribed (unless the kind is
-       transactional or goes to the planner); a row about a step is about a plan still
-       active and shared with this buddy.
-    2. The kind's own rule (KINDS).
+    1. The checks every kind shares: the accounts it is between are still active (but
+       for the farewells of a closed account).
+    2. The checks every kind of its audience shares. The planner's: their address is
+       verified. A buddy's: the buddyship's status is the one the kind is for; the buddy
+       has not unsubscribed (unless the kind is transactional or goes to the planner); a
+       row about a step is about a plan still active and shared with this buddy.
+    3. The kind's own rule (KINDS).
     """
     kind = KINDS[notification.kind]
     if kind.needs_open_accounts:
         for role, account in accounts(notification):
             if not account.is_active:
                 return f"The {role}'s account is deactivated."
+    if kind.audience == Audience.PLANNER:
+        return _address_unverified(notification.user) or kind.unwanted(notification)
     buddyship = notification.buddyship
     if buddyship.status != kind.status:
         return f"The buddyship is {buddyship.status}."
@@ -414,3 +455,10 @@ def why_not_wanted(notification):
     ):
         return "The step's plan is no longer shared with this buddy."
     return kind.unwanted(notification)
+
+
+def _address_unverified(user):
+    """Why no email goes to this planner, or "": the address they log in with must be
+    one they have shown is theirs (read in the decision's transaction)."""
+    verified = EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True)
+    return "" if verified.exists() else "The planner's address is not verified."

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from buddies import links
-from buddies.outbox.kinds import KINDS
+from buddies.outbox.kinds import KINDS, Audience
 from careerplan.mail import absolute_url, build_email
 
 
@@ -25,6 +25,8 @@ def message_id(notification):
 def build_message(notification):
     """Return the email for a row: text and HTML bodies, Message-ID and RFC 8058 headers."""
     kind = KINDS[notification.kind]
+    if kind.audience == Audience.PLANNER:
+        return _planner_message(notification, kind)
     buddyship = notification.buddyship
     planner = buddyship.planner
     unsubscribe_url = absolute_url(
@@ -43,23 +45,53 @@ def build_message(notification):
             reverse("buddies-mail-action", args=[links.action_token(notification, action)])
         )
     context.update(kind.context(notification))
-    headers = {
-        "Message-ID": message_id(notification),
-        # Out-of-office replies are not sent to automatic messages (RFC 3834).
-        "Auto-Submitted": "auto-generated",
-    }
     if kind.to_planner:
+        # About the buddy, to the planner: the buddy's unsubscribe is not the planner's.
         to = _address(planner.display_name, planner.email)
+        headers = _headers(notification)
     else:
         to = _address(buddyship.name, buddyship.email)
-        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        headers = _headers(notification, unsubscribe_url)
     message = build_email(kind.template, context, [to], headers=headers)
     # The planner's name, never their address, shows who the email is about.
     _, sender = parseaddr(settings.DEFAULT_FROM_EMAIL)
     site = parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or "careerplan"
     message.from_email = _address(f"{context['planner_name']} via {site}", sender)
     return message
+
+
+def _planner_message(notification, kind):
+    """The planner's own reminder: to their address, from the site, with the one-click
+    unsubscribe of this kind only."""
+    user = notification.user
+    unsubscribe_url = kind.unsubscribe_url(notification)
+    context = {
+        "user": user,
+        "planner_name": user.display_name or "there",
+        "payload": notification.payload,
+        "unsubscribe_url": unsubscribe_url,
+        **kind.context(notification),
+    }
+    return build_email(
+        kind.template,
+        context,
+        [_address(user.display_name, user.email)],
+        headers=_headers(notification, unsubscribe_url),
+    )
+
+
+def _headers(notification, unsubscribe_url=None):
+    """Every email's headers: its fixed Message-ID, RFC 3834's mark, and an RFC 8058
+    one-click unsubscribe where the recipient has one for it."""
+    headers = {
+        "Message-ID": message_id(notification),
+        # Out-of-office replies are not sent to automatic messages (RFC 3834).
+        "Auto-Submitted": "auto-generated",
+    }
+    if unsubscribe_url:
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers
 
 
 def _address(name, email):

@@ -40,19 +40,20 @@ def enqueue(kind, buddyship, key, step=None, payload=None, *, not_before=None):
     return notification
 
 
-def schedule_send():
-    """Ask a worker to send pending rows once the current transaction commits."""
-    transaction.on_commit(ask_for_send)
+def schedule_send(task=SEND_TASK):
+    """Ask a worker to send pending rows once the current transaction commits (`task`
+    names the sender: the email one, or the planner's push sender)."""
+    transaction.on_commit(lambda: ask_for_send(task))
 
 
-def ask_for_send():
+def ask_for_send(task=SEND_TASK):
     """Put a send task on the broker now.
 
     If the broker is unreachable the row stays pending and beat's next pass sends it,
     so a lost enqueue delays an email but never loses it.
     """
     try:
-        current_app.send_task(SEND_TASK)
+        current_app.send_task(task)
     except Exception:
         log.warning("Could not enqueue the send task; beat will pick the rows up.", exc_info=True)
 

@@ -75,12 +75,13 @@ def send_pending(now=None, limit=100):
     return counts
 
 
-def claim_batch(now, size=CLAIM_BATCH):
-    """Claim up to `size` due pending rows for this sender and return them (pk, kind and
-    the attempt count that fences the claim; send_one reads the rest fresh)."""
+def claim_batch(now, size=CLAIM_BATCH, channel=Notification.Channel.EMAIL):
+    """Claim up to `size` due pending rows of `channel` for this sender (email here; the
+    planner's push rows have a sender of their own) and return them (pk, kind and the
+    attempt count that fences the claim; the sender reads the rest fresh)."""
     with transaction.atomic():
         due = Notification.objects.filter(
-            state=Notification.State.PENDING, next_attempt__lte=now
+            state=Notification.State.PENDING, next_attempt__lte=now, channel=channel
         ).order_by("next_attempt", "pk")
         if db_connection.features.has_select_for_update_skip_locked:
             # Rows another sender is claiming are skipped, not waited for; SQLite's
@@ -98,7 +99,7 @@ def claim_batch(now, size=CLAIM_BATCH):
         )
     return list(
         Notification.objects.filter(pk__in=pks, state=Notification.State.SENDING)
-        .only("pk", "code", "kind", "attempts", "resends", "next_attempt")
+        .only("pk", "code", "kind", "channel", "attempts", "resends", "next_attempt")
         .order_by("next_attempt", "pk")
     )
 
@@ -132,7 +133,7 @@ def send_one(notification, connection, now=None):
     try:
         connection = _open(connection)
     except (OSError, smtplib.SMTPException) as error:
-        _retry_later(mine, notification, now, f"Could not reach the mail server: {error!r}")
+        retry_later(mine, notification, now, f"Could not reach the mail server: {error!r}")
         return None, "retry"
     try:
         message, outcome = decide_and_mark(notification)
@@ -172,7 +173,7 @@ def send_one(notification, connection, now=None):
             )
             return None, "resend" if resent else "ambiguous"
         if refusal == "retry":
-            _retry_later(mine, notification, now, f"The mail server refused for now: {error!r}")
+            retry_later(mine, notification, now, f"The mail server refused for now: {error!r}")
             return connection, "retry-refused"
         mine.update(
             state=Notification.State.FAILED,
@@ -185,13 +186,21 @@ def send_one(notification, connection, now=None):
     return connection, "sent"
 
 
-def decide_and_mark(notification):
+def email_message(notification):
+    """The email for a row read fresh, with the Message-ID its hand-over records."""
+    message = build_message(notification)
+    return message, message.extra_headers["Message-ID"]
+
+
+def decide_and_mark(notification, build=email_message):
     """Decide whether a claimed row is still wanted and, if so, mark its hand-over: one
     transaction, on fresh rows locked until it ends (kinds.read_for_decision).
 
-    A change that cancels the email (a step done, a buddy removed, ...) either committed
-    first, and the row is skipped, or waits for this transaction and finds the hand-over
-    marked. Return (the message, "ready"), or (None, "skipped" or "lost-lease").
+    A change that cancels the message (a step done, a buddy removed, ...) either
+    committed first, and the row is skipped, or waits for this transaction and finds the
+    hand-over marked. `build` makes the message and its fixed id from the fresh row (an
+    email here; a push message for the planner's browsers). Return (the message,
+    "ready"), or (None, "skipped" or "lost-lease").
     """
     with transaction.atomic():
         fresh = read_for_decision(notification)
@@ -207,11 +216,11 @@ def decide_and_mark(notification):
                 last_error=reason,
             )
             return None, "skipped"
-        message = build_message(fresh)
+        message, message_id = build(fresh)
         now = timezone.now()
         mine.update(
             handed_over=now,
-            message_id=message.extra_headers["Message-ID"],
+            message_id=message_id,
             lease_until=now + settings.OUTBOX_SEND_LEASE,
         )
     notification.payload = fresh.payload
@@ -264,7 +273,8 @@ def backoff(attempts):
     return min(settings.OUTBOX_RETRY_AFTER * 2 ** (attempts - 1), MAX_BACKOFF)
 
 
-def _retry_later(mine, notification, now, error):
+def retry_later(mine, notification, now, error):
+    """Put a claimed row back to pending after a back-off (failed after the last try)."""
     attempts = notification.attempts  # read after the claim added this attempt
     if attempts >= MAX_ATTEMPTS:
         mine.update(

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from careerplan.dates import date_from_query
 from plans.access import get_plan_for_owner, get_step_for_owner
 from plans.steps.forms import DropForm, QuickStepForm, RescheduleForm, StepEditForm, StepForm
 
@@ -75,7 +76,15 @@ def step_quick_add(request):
 @require_GET
 def step_detail(request, code):
     step = get_step_for_owner(request, code)
-    return _render_step_detail_with(request, step, status=200)
+    forms = {}
+    # "Give me more time" in a reminder opens this page with a new date filled in; the
+    # planner still gives the reason and saves.
+    new_date = date_from_query(request.GET.get("new_date"))
+    if new_date is not None:
+        forms["reschedule_form"] = RescheduleForm(
+            user=request.user, step=step, initial={"due_date": new_date}
+        )
+    return _render_step_detail_with(request, step, status=200, **forms)
 
 
 def _render_step_detail_with(request, step, status=422, **forms):

@@ -15,6 +15,7 @@ from journals.models import JournalEntry
 from personaldata.models import Closure, DataExport
 from plans.calendar.models import CalendarFeed
 from plans.models import Plan, Step
+from reminders.models import PushSubscription
 from tests.buddies.conftest import make_buddyship, make_link, send_requests  # noqa: F401
 from tests.factories import (
     GrowSessionFactory,
@@ -92,6 +93,10 @@ def world(db, var_dir):
         kind=Notification.Kind.DIGEST, buddyship=as_buddy, key="2026-W10", state="sent"
     )
     DataExport.objects.create(user=person, status=DataExport.Status.FAILED)
+    PushSubscription.subscribe(
+        person, "https://push.example.net/send/petra", "BPetraKey", "petra-auth", "Firefox"
+    )
+    Notification.objects.create(kind=Notification.Kind.WEEKLY, user=person, key="2026-W10")
     return World(
         person=person,
         plan=plan,

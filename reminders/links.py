@@ -1,0 +1,108 @@
+"""Signed links in the planner's reminders, usable without logging in: "Done" for one
+step of one email, and one-click unsubscribe from one kind of reminder.
+
+They are django.core.signing values with their own salts (buddies.links reads them), so
+they cannot be forged or altered, and they expire. A link names its email and step, or
+its planner and kind, by random codes; the pages then check that the account is still
+active, so a deactivated account's links stop working at once.
+"""
+
+import uuid
+from datetime import timedelta
+
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from buddies.links import BadLink, load_signed
+from buddies.models import Notification
+from plans.models import Step
+from reminders.models import Kind, Reminder
+
+DONE_SALT = "reminders.links.done"
+UNSUBSCRIBE_SALT = "reminders.links.unsubscribe"
+# A morning email's steps are for that day; a fortnight covers a holiday's backlog.
+DONE_MAX_AGE = timedelta(days=14)
+# Unsubscribing must keep working for as long as someone may still open an old email.
+UNSUBSCRIBE_MAX_AGE = timedelta(days=400)
+
+
+def done_token(notification, step):
+    """The token of the "Done" link for one step of one email."""
+    return signing.dumps({"n": str(notification.code), "s": str(step.code)}, salt=DONE_SALT)
+
+
+def unsubscribe_token(user, kind):
+    return signing.dumps({"u": str(user.code), "k": kind}, salt=UNSUBSCRIBE_SALT)
+
+
+def read_done_token(token):
+    """Return (notification, step) for a "Done" link, or raise BadLink.
+
+    The step must be the email's planner's own: the signature already says so, and the
+    query holds it again.
+    """
+    value = load_signed(token, DONE_SALT, DONE_MAX_AGE)
+    if not isinstance(value, dict):
+        raise BadLink("This link is not valid.")
+    notification = (
+        Notification.objects.select_related("user")
+        .filter(code=_uuid(value.get("n")), user__isnull=False)
+        .first()
+    )
+    step = (
+        Step.objects.select_related("plan__owner")
+        .filter(code=_uuid(value.get("s")), plan__owner_id=getattr(notification, "user_id", None))
+        .first()
+    )
+    if notification is None or step is None:
+        raise BadLink("This link no longer works.")
+    return notification, step
+
+
+def read_unsubscribe_token(token):
+    """Return the planner's Reminder an unsubscribe link names, or raise BadLink."""
+    value = load_signed(token, UNSUBSCRIBE_SALT, UNSUBSCRIBE_MAX_AGE)
+    if not isinstance(value, dict) or value.get("k") not in Kind.values:
+        raise BadLink("This link is not valid.")
+    user = User.objects.filter(code=_uuid(value.get("u"))).first()
+    reminder = Reminder.objects.filter(user=user, kind=value["k"]).select_related("user").first()
+    if reminder is None:
+        raise BadLink("This link no longer works.")
+    return reminder
+
+
+def _uuid(value):
+    # A signed value is ours, but a code that is not a UUID must find nothing, not fail.
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def done_from_email(notification, step, now=None):
+    """Tick `step` off from its email's "Done" link, once per email and step.
+
+    Return "ticked" when this click ticked it off, "used" when this link was used
+    already (a replayed POST, a second tab), or the step's status ("done", "dropped")
+    when it was not open.
+
+    1. Lock the email's row, so two POSTs at once cannot both see the link unused.
+    2. Check off the step (Step.mark_done, which tells the buddies), unless it is not open.
+    3. Record the use in the row's payload, in the same transaction.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Notification.objects.select_for_update().get(pk=notification.pk)
+        used = locked.payload.get("done", {})
+        if str(step.code) in used:
+            return "used"
+        step.refresh_from_db(fields=["status", "completed"])
+        if step.status != Step.Status.OPEN:
+            return step.status
+        step.mark_done(now)
+        locked.payload = {**locked.payload, "done": {**used, str(step.code): now.isoformat()}}
+        locked.save(update_fields=["payload"])
+    notification.payload = locked.payload
+    return "ticked"

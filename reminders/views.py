@@ -1,0 +1,74 @@
+"""The Reminders page: each reminder on its own switch, at a time in the planner's zone,
+and the browsers that take them as push notifications."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from reminders import push
+from reminders.forms import PushSubscriptionForm, ReminderForm
+from reminders.models import DEFAULTS, PushSubscription, Reminder
+
+
+def _forms(request, data=None):
+    mine = Reminder.objects.filter(user=request.user).select_related("user")
+    reminders = {r.kind: r for r in mine}
+    if len(reminders) < len(DEFAULTS):
+        # Only a planner from before reminders existed, whom the migration missed.
+        Reminder.objects.create_defaults(request.user)
+        reminders = {r.kind: r for r in mine.all()}
+    return [ReminderForm(data, instance=reminders[kind], prefix=kind) for kind in DEFAULTS]
+
+
+def _render(request, forms, push_form=None, status=200):
+    context = {
+        "forms": forms,
+        "push_form": push_form,
+        "vapid_key": push.application_server_key(),
+        "subscriptions": list(
+            PushSubscription.objects.filter(user=request.user).order_by("created")
+        ),
+    }
+    return render(request, "reminders/settings.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reminder_settings(request):
+    if request.method == "GET":
+        return _render(request, _forms(request))
+    forms = _forms(request, request.POST)
+    if not all(form.is_valid() for form in forms):
+        return _render(request, forms, status=422)
+    for form in forms:
+        form.save()
+    messages.success(request, "Your reminders are saved.")
+    return redirect("reminders-settings")
+
+
+@login_required
+@require_POST
+def push_subscribe(request):
+    """Take this browser's push subscription (sent by static/js/push.js)."""
+    form = PushSubscriptionForm(request.POST)
+    if not push.configured() or not form.is_valid():
+        if not push.configured():
+            form.add_error(None, "Push notifications are not set up on this server.")
+        return _render(request, _forms(request), push_form=form, status=422)
+    PushSubscription.subscribe(
+        request.user,
+        label=push.device_label(request.headers.get("User-Agent", "")),
+        **form.cleaned_data,
+    )
+    messages.success(request, "This browser will show your reminders as notifications too.")
+    return redirect("reminders-settings")
+
+
+@login_required
+@require_POST
+def push_delete(request, code):
+    subscription = get_object_or_404(PushSubscription, code=code, user=request.user)
+    subscription.delete()
+    messages.success(request, f"No more notifications to {subscription.label or 'that browser'}.")
+    return redirect("reminders-settings")
