@@ -74,6 +74,16 @@ def shared_plans(buddyship):
     )
 
 
+def supported_by(user):
+    """The active buddyships in which `user` is the buddy, with their planners, by name."""
+    return (
+        Buddyship.objects.active()
+        .filter(user=user)
+        .select_related("planner")
+        .order_by("planner__display_name", "pk")
+    )
+
+
 def invitations_for(user, now=None):
     """Open invitations addressed to one of the person's verified addresses (two queries).
 

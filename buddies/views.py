@@ -23,6 +23,7 @@ from buddies.access import (
     get_invitation,
     invitations_for,
     shared_plans,
+    supported_by,
 )
 from buddies.forms import CheckupAnswerForm, CheerForm, InviteForm, ShareSettingsForm
 from buddies.models import Buddyship, Note, ShareLink
@@ -68,12 +69,7 @@ def _render_list(request, form, status=200):
         .exclude(status__in=[Buddyship.Status.INVITED, Buddyship.Status.ACTIVE])
         .order_by("-ended", "-pk")[:ENDED_SHOWN]
     )
-    supporting = list(
-        Buddyship.objects.active()
-        .filter(user=planner)
-        .select_related("planner")
-        .order_by("planner__display_name", "pk")
-    )
+    supporting = list(supported_by(planner))
     invitations = list(invitations_for(planner).order_by("-invite_expires", "pk"))
     now = timezone.now()
     for buddyship in live:

@@ -24,6 +24,7 @@ SHELL = [
     "vendor/bootstrap/bootstrap.min.css",
     "vendor/bootstrap/bootstrap.bundle.min.js",
     "css/app.css",
+    "js/theme.js",
     "js/app.js",
     "django_htmx/htmx-2.min.js",
     "favicon.svg",

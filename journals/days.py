@@ -8,27 +8,15 @@ whatever the length of the journal.
 import calendar
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 
 from journals.models import JournalEntry
-from plans.models import Step
+from plans.models import Step, local_midnight
 
 DAYS_PER_PAGE = 30
-
-
-def local_midnight(day, zone):
-    """Return the first instant of `day` in `zone`.
-
-    Where a zone's clocks jump over midnight (a DST gap at 00:00, as in some American
-    zones), the wall-clock midnight does not exist; zoneinfo with fold=0 gives it the
-    offset from before the jump, which is the instant the new day begins. Where midnight
-    repeats, fold=0 is its first occurrence: again the day's first instant. Normalised to
-    UTC, because Python never calls a wall-clock time inside a gap equal to any instant.
-    """
-    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
 
 
 @dataclass

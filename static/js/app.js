@@ -46,7 +46,33 @@
       navigator.serviceWorker.register(worker).catch(function () {});
     });
   }
+  // After an htmx action the keyboard focus must not fall to the page's start: the
+  // server names where it goes (careerplan.htmx, `cp-focus`): the control that replaced
+  // the one pressed, the next question, the first field to fix. It is scrolled into view
+  // only as far as needed, so a mouse user's page barely moves.
+  function moveFocus(target) {
+    if (!target) return false;
+    if (!target.matches("a[href], button, input, select, textarea, summary, [tabindex]")) {
+      target.setAttribute("tabindex", "-1");
+    }
+    target.focus({ preventScroll: true });
+    target.scrollIntoView({ block: "nearest" });
+    return true;
+  }
+
+  document.addEventListener("cp-focus", function (event) {
+    moveFocus(document.querySelector(event.detail.selector));
+  });
+
   document.addEventListener("htmx:afterSettle", function (event) {
     preselectBrowserZone(event.target);
+    var xhr = event.detail.xhr;
+    // A refused form (422) comes back with its messages: start at the first field to fix.
+    if (xhr && xhr.status === 422) moveFocus(document.querySelector(".is-invalid"));
+    // Whatever else happened, focus never stays lost on the body.
+    window.setTimeout(function () {
+      var active = document.activeElement;
+      if (!active || active === document.body) moveFocus(document.getElementById("main"));
+    }, 0);
   });
 })();

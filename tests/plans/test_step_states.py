@@ -196,7 +196,7 @@ def test_a_step_row_says_overdue_from_the_day_after_its_date(owner_client, plan,
     today, yesterday = element(html, edge["today"]), element(html, edge["yesterday"])
     assert "state-due" in today
     assert "Overdue" not in today
-    assert ">today</time>" in today
+    assert ">due today</time>" in today
     assert "state-overdue" in yesterday
     assert ">Overdue</span>" in yesterday
 
