@@ -30,6 +30,7 @@ from buddies.models import Buddyship, Note, ShareLink
 from buddies.progress import build_progress
 from buddies.templatetags.buddy_tags import buddy_notes_context
 from buddies.views_mail import private
+from careerplan.htmx import page_update
 from plans.access import get_step_for_owner
 from plans.models import Step, step_state
 
@@ -250,20 +251,33 @@ def checkup_answer(request, code):
                 "Thank you for answering."
                 + (" Your buddy will hear about it." if has_buddies else ""),
             )
-            return redirect("plans-dashboard")
+            if not request.htmx:
+                return redirect("plans-dashboard")
+            return _render_answer(request, step, today, form, answered=True)
         else:
             status = 422
+    return _render_answer(request, step, today, form, status=status)
+
+
+def _render_answer(request, step, today, form, status=200, answered=False):
+    """The check-up answer page; with htmx, the part of it the answer changed."""
     notes = list(
         Note.objects.filter(step=step, buddyship__planner=request.user)
         .select_related("buddyship")
         .order_by("-created")[:10]
     )
-    return render(
-        request,
-        "buddies/checkup_answer.html",
-        {"step": step, "state": step_state(step, today), "form": form, "notes": notes},
-        status=status,
-    )
+    context = {
+        "step": step,
+        "state": step_state(step, today),
+        "form": form,
+        "notes": notes,
+        "answered": answered,
+    }
+    template = "buddies/checkup_answer.html"
+    if request.htmx and request.method == "POST":
+        focus = "#answer-result" if answered else "#answer-body .is-invalid"
+        return page_update(request, template, ["answer-body"], context, focus=focus, status=status)
+    return render(request, template, context, status=status)
 
 
 # The invitation -------------------------------------------------------------------
@@ -409,7 +423,18 @@ def _render_progress(request, buddyship, *, token=None, form=None, status=200, s
         context["cheer_url"] = reverse("buddies-cheer", args=[buddyship.code])
         context["leave_url"] = reverse("buddies-leave", args=[buddyship.code])
     template = "buddies/progress.html"
-    if request.htmx and (sent or status != 200):
+    if request.htmx and sent:
+        # The cheer in the list of what was sent, and the form ready for another.
+        response = page_update(
+            request,
+            template,
+            ["sent-notes"],
+            context,
+            main="cheer-panel",
+            focus="#cheer-panel textarea",
+        )
+        return private(response)
+    if request.htmx and status != 200:
         template += "#cheer-panel"
     return private(render(request, template, context, status=status))
 
@@ -442,9 +467,9 @@ def _cheer(request, buddyship, token=None):
         text=form.cleaned_data["text"],
     )
     planner = buddyship.planner.display_name
+    messages.success(request, f"Cheer sent! {planner} will see it on their dashboard.")
     if request.htmx:
         return _render_progress(request, buddyship, token=token, sent=True)
-    messages.success(request, f"Cheer sent! {planner} will see it on their dashboard.")
     if token:
         return redirect("buddies-link-progress", token)
     return redirect("buddies-progress", buddyship.code)

@@ -191,12 +191,17 @@ def step_counts_by_day(owner, start, end):
 def year_calendar(owner, year, entry_codes, today):
     """Build the year's heat map: months of Monday-first weeks, each day with its entry
     and its count of steps done (one query; `entry_codes` maps each journaled date to its
-    entry's code, fetched by the caller, who needs the dates for the streaks anyway)."""
+    entry's code, fetched by the caller, who needs the dates for the streaks anyway).
+
+    Months come newest first, as the journal's days do, and this year stops at this
+    month: on a phone, where the months stack, this month is the first thing seen.
+    """
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
     counts = step_counts_by_day(owner, start, end)
     weeks_of = calendar.Calendar(firstweekday=calendar.MONDAY).monthdatescalendar
+    last = today.month if year == today.year else 12
     months = []
-    for month in range(1, 13):
+    for month in range(last, 0, -1):
         weeks = [
             [
                 CalendarDay(d, entry_codes.get(d), counts.get(d, 0), d > today)

@@ -619,6 +619,11 @@ def _renumber(steps, *fields):
     Step.objects.bulk_update(steps, fields or ["position"])
 
 
+# What the planner is told on committing to a step. The buddies app gathers commitments
+# for five minutes (buddies.receivers.COMMITMENT_GATHER), so a burst of them is one email.
+COMMITMENT_NOTICE = "Any buddy of yours gets one email about it within about five minutes."
+
+
 def record_commitment(step, now=None):
     """Write the `committed` event for a dated step and tell the other apps."""
     StepEvent.objects.create(

@@ -25,6 +25,7 @@ from django_htmx.http import (
 
 from careerplan.htmx import page_update
 from plans.access import get_plan_for_owner, get_step_for_owner
+from plans.models import COMMITMENT_NOTICE
 from plans.tree.forms import (
     GOAL,
     AnswersForm,
@@ -41,9 +42,6 @@ WORKSPACE = "plans/tree/workspace.html"
 ANSWERS = ("yes", "no")
 # What a step's menu in the tree offers (the name of each of its buttons).
 NODE_ACTIONS = ("ask", "open", "edit", "move", "delete")
-# Said wherever a commitment is made: the buddy's email waits a little so that several
-# commitments made together arrive as one (buddies.receivers).
-BUDDY_HEARS = "Any buddy of yours gets one email about it within about five minutes."
 
 
 @login_required
@@ -106,7 +104,7 @@ def _commit(request, plan, step):
     messages.success(
         request,
         f"“{action.title}” is an action step now, to do by "
-        f"{date_format(action.due_date, 'l j F')}. {BUDDY_HEARS}",
+        f"{date_format(action.due_date, 'l j F')}. {COMMITMENT_NOTICE}",
     )
     # The branch it ends goes on being asked about: its siblings next, then upwards.
     return _changed(request, plan, near=node.parent or node, refocus="#guide-heading")

@@ -123,7 +123,7 @@ def later_steps(buddy, page, step, screenshot):
     expect(buddy.locator(".wallchart")).to_contain_text("Overdue")
     buddy.get_by_label("Add a few words (optional)").fill("Proud of you.")
     buddy.get_by_role("button", name="Send a cheer").click()
-    expect(buddy.get_by_role("status")).to_contain_text("Cheer sent!")
+    expect(buddy.locator("#messages")).to_contain_text("Cheer sent!")
     expect(buddy.locator("#sent-notes")).to_contain_text("Proud of you.")
     buddy.screenshot(path=str(ARTIFACTS / "buddy-4-cheer-from-progress.png"), full_page=True)
     assert Note.objects.count() == 2

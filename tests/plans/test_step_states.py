@@ -245,7 +245,7 @@ def test_a_committed_option_on_the_grow_sheet_says_overdue_by_the_same_rule(owne
 
     html = owner_client.get(reverse("plans-grow-detail", args=[session.code])).text
 
-    chips = re.findall(r'grow-committed state-chip state-(\w+)">\s*<a[^>]*>([^<]+)</a>', html)
+    chips = re.findall(r'grow-committed state-chip state-(\w+)"[^>]*>\s*<a[^>]*>([^<]+)</a>', html)
     assert {title: state for state, title in chips} == {
         "Due today": "due",
         "Due yesterday": "overdue",
