@@ -5,18 +5,22 @@ Pages reached from an email's one-click links live in views_mail (urls_mail).
 """
 
 from datetime import timedelta
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db import IntegrityError
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.adapter import forget_invitation, remember_invitation
 from buddies.access import (
+    Ended,
     get_buddyship_for_buddy,
     get_buddyship_for_link,
     get_buddyship_for_planner,
@@ -90,7 +94,7 @@ def _render_list(request, form, status=200):
 
 
 @login_required
-@require_GET
+@require_safe
 def buddy_list(request):
     return _render_list(request, InviteForm(planner=request.user))
 
@@ -140,7 +144,7 @@ def buddy_edit(request, code):
 
 
 @login_required
-@require_GET
+@require_safe
 def buddy_preview(request, code):
     """Show the planner their progress page exactly as this buddy sees it."""
     buddyship = get_buddyship_for_planner(request, code)
@@ -299,9 +303,11 @@ def _open_invitation(request, token):
     response explaining why not)."""
     buddyship = get_invitation(token)
     if buddyship is None:
+        forget_invitation(request)
         return None, _invitation_problem(request, "unknown", status=404)
     state = buddyship.invitation_state()
     if state != "open":
+        forget_invitation(request)
         if (
             state == "answered"
             and buddyship.status == Buddyship.Status.ACTIVE
@@ -334,6 +340,7 @@ def invitation(request, token):
         if not user.is_authenticated:
             return redirect_to_login(request.path)
         if buddyship.accept(user):
+            forget_invitation(request)
             messages.success(
                 request,
                 f"You are now {buddyship.planner.display_name}'s Career Change Buddy. "
@@ -341,6 +348,10 @@ def invitation(request, token):
             )
             return redirect("buddies-progress", buddyship.code)
         return _invitation_problem(request, buddyship.invitation_state(), buddyship)
+    if not user.is_authenticated:
+        # The emailed link proves the address: signing up with it needs no second
+        # verification, and signing up or logging in leads back here.
+        remember_invitation(request, token, buddyship.email)
     plans = list(buddyship.plans.filter(owner_id=buddyship.planner_id).order_by("-created"))
     return private(
         render(
@@ -358,6 +369,7 @@ def invitation_decline(request, token):
         return problem
     if request.method == "POST":
         buddyship.decline()
+        forget_invitation(request)
         return private(
             render(request, "buddies/invitation_declined.html", {"buddyship": buddyship})
         )
@@ -373,6 +385,7 @@ def invitation_follow(request, token):
         return problem
     if request.method == "POST":
         link_token = buddyship.follow_without_account()
+        forget_invitation(request)
         if link_token is None:
             return _invitation_problem(request, buddyship.invitation_state(), buddyship)
         messages.success(
@@ -409,6 +422,24 @@ def invitation_answer(request, code, answer):
 # The buddy's side -----------------------------------------------------------------
 
 
+def buddy_page(view):
+    """A buddy's page: an ended buddyship or a dead private link gets a page saying what
+    happened (410), anything else unknown the site's own 404 page. Both are rendered here,
+    so DEBUG's technical page never shows a buddy a stack of URL patterns."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Ended as ended:
+            context = {"buddyship": ended.buddyship, "link": ended.link}
+            return private(render(request, "buddies/gone.html", context, status=410))
+        except Http404:
+            return private(render(request, "404.html", status=404))
+
+    return wrapper
+
+
 def _render_progress(request, buddyship, *, token=None, form=None, status=200, sent=False):
     context = build_progress(buddyship)
     context["token"] = token
@@ -439,13 +470,15 @@ def _render_progress(request, buddyship, *, token=None, form=None, status=200, s
     return private(render(request, template, context, status=status))
 
 
+@buddy_page
 @login_required
-@require_GET
+@require_safe
 def progress(request, code):
     return _render_progress(request, get_buddyship_for_buddy(request, code))
 
 
-@require_GET
+@buddy_page
+@require_safe
 def link_progress(request, token):
     return _render_progress(request, get_buddyship_for_link(token), token=token)
 
@@ -475,12 +508,14 @@ def _cheer(request, buddyship, token=None):
     return redirect("buddies-progress", buddyship.code)
 
 
+@buddy_page
 @login_required
 @require_POST
 def cheer(request, code):
     return _cheer(request, get_buddyship_for_buddy(request, code))
 
 
+@buddy_page
 @require_POST
 def link_cheer(request, token):
     return _cheer(request, get_buddyship_for_link(token), token=token)
@@ -493,12 +528,14 @@ def _leave(request, buddyship, token=None):
     return private(render(request, "buddies/leave.html", {"buddyship": buddyship, "token": token}))
 
 
+@buddy_page
 @login_required
 @require_http_methods(["GET", "POST"])
 def leave(request, code):
     return _leave(request, get_buddyship_for_buddy(request, code))
 
 
+@buddy_page
 @require_http_methods(["GET", "POST"])
 def link_leave(request, token):
     return _leave(request, get_buddyship_for_link(token), token=token)

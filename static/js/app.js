@@ -15,8 +15,13 @@
     root.querySelectorAll("select[data-browser-tz]").forEach(function (select) {
       if (select.dataset.keepZone === "true") return;
       if (select.value && select.value !== "UTC") return;
-      var option = select.querySelector('option[value="' + zone.replace(/"/g, "") + '"]');
-      if (option) select.value = zone;
+      var aliases = {};
+      try {
+        aliases = JSON.parse(select.dataset.zoneAliases || "{}");
+      } catch (e) {}
+      var wanted = aliases[zone] || zone;
+      var option = select.querySelector('option[value="' + wanted.replace(/"/g, "") + '"]');
+      if (option) select.value = wanted;
     });
   }
 
