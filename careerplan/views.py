@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_safe
 from careerplan.models import Heartbeat
 
 
-@require_GET
+@require_safe
 def home(request):
     return render(request, "home.html")
 
