@@ -66,18 +66,31 @@
   }
 
   document.addEventListener("cp-focus", function (event) {
-    moveFocus(document.querySelector(event.detail.selector));
+    var selector = event.detail.selector;
+    moveFocus(document.querySelector(selector));
+    // Once more after the swap's last steps, should anything have taken the focus away.
+    window.setTimeout(function () {
+      var target = document.querySelector(selector);
+      if (target && document.activeElement !== target) moveFocus(target);
+    }, 50);
   });
+
+  // Whatever happened, the focus never stays lost on the body. (An answer swapped only out
+  // of band settles on elements no longer in the page, whose events never reach the
+  // document: the request's end does.)
+  function keepFocus() {
+    window.setTimeout(function () {
+      var active = document.activeElement;
+      if (!active || active === document.body) moveFocus(document.getElementById("main"));
+    }, 100);
+  }
+  document.addEventListener("htmx:afterRequest", keepFocus);
 
   document.addEventListener("htmx:afterSettle", function (event) {
     preselectBrowserZone(event.target);
     var xhr = event.detail.xhr;
     // A refused form (422) comes back with its messages: start at the first field to fix.
     if (xhr && xhr.status === 422) moveFocus(document.querySelector(".is-invalid"));
-    // Whatever else happened, focus never stays lost on the body.
-    window.setTimeout(function () {
-      var active = document.activeElement;
-      if (!active || active === document.body) moveFocus(document.getElementById("main"));
-    }, 0);
+    keepFocus();
   });
 })();

@@ -17,6 +17,15 @@ def log_in(page, email, password=PASSWORD):
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
+def settled(page):
+    """Wait until no htmx request is in flight and everything it swapped in has settled
+    (htmx takes over new buttons and forms when they settle)."""
+    page.wait_for_function(
+        "() => !document.querySelector("
+        "'.htmx-request, .htmx-added, .htmx-settling, .htmx-swapping')"
+    )
+
+
 def axe_violations(page):
     """Run axe-core in the page as it is now; return its violations, each with the
     selectors of the nodes at fault.
@@ -31,6 +40,23 @@ def axe_violations(page):
         "{runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
         AXE_TAGS,
     )
+    # axe 4.7 and later leave duplicate ids to the HTML validator; a label pointing at
+    # the wrong field (two forms with the same field name) is exactly that, so count them.
+    duplicates = page.evaluate(
+        """() => { const seen = {}; const twice = new Set();
+        for (const el of document.querySelectorAll('[id]')) {
+          if (seen[el.id]) twice.add(el.id); seen[el.id] = true; }
+        return [...twice]; }"""
+    )
+    if duplicates:
+        result["violations"].append(
+            {
+                "id": "duplicate-id",
+                "impact": "serious",
+                "help": "ids must be unique",
+                "nodes": [{"target": [f"#{i}"]} for i in duplicates],
+            }
+        )
     return [
         {
             "id": v["id"],
