@@ -1,20 +1,27 @@
+import json
+
 from django import forms
 
-from accounts.models import User, available_zones, validate_tz
-
-
-def zone_choices():
-    return [(z, z.replace("_", " ")) for z in sorted(available_zones())]
+from accounts.models import User, validate_tz
+from accounts.zones import canonical_zones, zone_aliases, zone_choices
 
 
 class TimeZoneField(forms.ChoiceField):
-    """A select of IANA zones; the server validates whatever arrives."""
+    """A select of the canonical IANA zones by region (accounts.zones); the server
+    validates whatever arrives, so any zone it knows is accepted."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", "Time zone")
         kwargs.setdefault("help_text", "Your days, deadlines and reminders follow this zone.")
-        super().__init__(choices=zone_choices, **kwargs)
+        super().__init__(choices=zone_choices(), **kwargs)
         self.widget.attrs["data-browser-tz"] = "true"
+        # A browser may name its zone by an alias: static/js/app.js picks the zone it means.
+        self.widget.attrs["data-zone-aliases"] = json.dumps(zone_aliases(), separators=(",", ":"))
+
+    def offer(self, zone):
+        """Offer `zone` too (a saved alias, say), so showing the form never changes it."""
+        if zone and zone not in canonical_zones():
+            self.choices = [(zone, zone.replace("_", " ")), *self.choices]
 
     def validate(self, value):
         # The choice list and the validator agree; the validator gives the clearer message.
@@ -49,6 +56,7 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.saved_tz = self.instance.tz
+        self.fields["tz"].offer(self.saved_tz)
         # The saved zone is a choice the person made: the browser must not override it.
         self.fields["tz"].widget.attrs["data-keep-zone"] = "true"
 

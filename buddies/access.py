@@ -23,7 +23,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from buddies.models import Buddyship, ShareLink, active_between_open_accounts
+from buddies.models import Buddyship, ShareLink
 from careerplan.tokens import hash_token
 from plans.models import Plan
 
@@ -37,31 +37,47 @@ def get_buddyship_for_planner(request, code):
     return get_object_or_404(Buddyship.objects.filter(planner=request.user), code=code)
 
 
+class Ended(Http404):
+    """The buddyship behind a buddy's page has ended, or its private link was turned off or
+    replaced: still a 404 to every caller that does not ask, but the buddy's pages say
+    which (410), since the person asking was once let in."""
+
+    def __init__(self, buddyship, link=None):
+        super().__init__("This buddyship has ended or this link no longer works.")
+        self.buddyship = buddyship
+        self.link = link
+
+
 def get_buddyship_for_buddy(request, code):
-    """Return an active buddyship whose buddy is the signed-in person."""
-    return get_object_or_404(
-        Buddyship.objects.active().select_related("planner").filter(user=request.user),
+    """Return an active buddyship whose buddy is the signed-in person; Ended if it was
+    theirs and has ended, 404 for anyone else, and when the planner's account is
+    deactivated or closing (gone)."""
+    buddyship = get_object_or_404(
+        Buddyship.objects.select_related("planner").filter(
+            user=request.user, planner__is_active=True
+        ),
         code=code,
     )
+    if buddyship.status != Buddyship.Status.ACTIVE:
+        raise Ended(buddyship)
+    return buddyship
 
 
 def get_buddyship_for_link(token, *, now=None):
-    """Return the active buddyship behind a private progress link, or 404.
-
-    A revoked or rotated link, or one whose buddy left or was revoked, or whose planner's
-    account is deactivated or closing, finds nothing.
-    """
+    """Return the active buddyship behind a private progress link; Ended for a revoked or
+    rotated link, or one whose buddy left or was revoked; 404 for an unknown token, and
+    for a link between accounts one of which is deactivated or closing (gone)."""
     link = (
-        ShareLink.objects.select_related("buddyship__planner")
-        .filter(
-            active_between_open_accounts("buddyship__"),
-            token_hash=hash_token(token),
-            revoked__isnull=True,
-        )
+        ShareLink.objects.select_related("buddyship__planner", "buddyship__user")
+        .filter(token_hash=hash_token(token), buddyship__planner__is_active=True)
         .first()
     )
     if link is None:
-        raise Http404("This progress link is not valid any more.")
+        raise Http404("This progress link is not valid.")
+    if link.revoked is not None or link.buddyship.status != Buddyship.Status.ACTIVE:
+        raise Ended(link.buddyship, link)
+    if not link.buddyship.is_current:
+        raise Http404("This progress link is not valid.")
     now = now or timezone.now()
     if link.last_used is None or link.last_used < now - LAST_USED_RESOLUTION:
         ShareLink.objects.filter(pk=link.pk).update(last_used=now)
@@ -75,6 +91,16 @@ def shared_plans(buddyship):
         Plan.objects.filter(buddyships=buddyship, owner_id=buddyship.planner_id)
         .order_by("status", "-created")
         .distinct()
+    )
+
+
+def supported_by(user):
+    """The active buddyships in which `user` is the buddy, with their planners, by name."""
+    return (
+        Buddyship.objects.active()
+        .filter(user=user)
+        .select_related("planner")
+        .order_by("planner__display_name", "pk")
     )
 
 

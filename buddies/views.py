@@ -5,30 +5,36 @@ Pages reached from an email's one-click links live in views_mail (urls_mail).
 """
 
 from datetime import timedelta
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db import IntegrityError
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.adapter import forget_invitation, remember_invitation
 from buddies.access import (
+    Ended,
     get_buddyship_for_buddy,
     get_buddyship_for_link,
     get_buddyship_for_planner,
     get_invitation,
     invitations_for,
     shared_plans,
+    supported_by,
 )
 from buddies.forms import CheckupAnswerForm, CheerForm, InviteForm, ShareSettingsForm
 from buddies.models import Buddyship, Note, ShareLink
 from buddies.progress import build_progress
 from buddies.templatetags.buddy_tags import buddy_notes_context
 from buddies.views_mail import private
+from careerplan.htmx import page_update
 from plans.access import get_step_for_owner
 from plans.models import Step, step_state
 
@@ -68,12 +74,7 @@ def _render_list(request, form, status=200):
         .exclude(status__in=[Buddyship.Status.INVITED, Buddyship.Status.ACTIVE])
         .order_by("-ended", "-pk")[:ENDED_SHOWN]
     )
-    supporting = list(
-        Buddyship.objects.active()
-        .filter(user=planner)
-        .select_related("planner")
-        .order_by("planner__display_name", "pk")
-    )
+    supporting = list(supported_by(planner))
     invitations = list(invitations_for(planner).order_by("-invite_expires", "pk"))
     now = timezone.now()
     for buddyship in live:
@@ -93,7 +94,7 @@ def _render_list(request, form, status=200):
 
 
 @login_required
-@require_GET
+@require_safe
 def buddy_list(request):
     return _render_list(request, InviteForm(planner=request.user))
 
@@ -143,7 +144,7 @@ def buddy_edit(request, code):
 
 
 @login_required
-@require_GET
+@require_safe
 def buddy_preview(request, code):
     """Show the planner their progress page exactly as this buddy sees it."""
     buddyship = get_buddyship_for_planner(request, code)
@@ -254,20 +255,33 @@ def checkup_answer(request, code):
                 "Thank you for answering."
                 + (" Your buddy will hear about it." if has_buddies else ""),
             )
-            return redirect("plans-dashboard")
+            if not request.htmx:
+                return redirect("plans-dashboard")
+            return _render_answer(request, step, today, form, answered=True)
         else:
             status = 422
+    return _render_answer(request, step, today, form, status=status)
+
+
+def _render_answer(request, step, today, form, status=200, answered=False):
+    """The check-up answer page; with htmx, the part of it the answer changed."""
     notes = list(
         Note.objects.filter(step=step, buddyship__planner=request.user)
         .select_related("buddyship")
         .order_by("-created")[:10]
     )
-    return render(
-        request,
-        "buddies/checkup_answer.html",
-        {"step": step, "state": step_state(step, today), "form": form, "notes": notes},
-        status=status,
-    )
+    context = {
+        "step": step,
+        "state": step_state(step, today),
+        "form": form,
+        "notes": notes,
+        "answered": answered,
+    }
+    template = "buddies/checkup_answer.html"
+    if request.htmx and request.method == "POST":
+        focus = "#answer-result" if answered else "#answer-body .is-invalid"
+        return page_update(request, template, ["answer-body"], context, focus=focus, status=status)
+    return render(request, template, context, status=status)
 
 
 # The invitation -------------------------------------------------------------------
@@ -289,9 +303,11 @@ def _open_invitation(request, token):
     response explaining why not)."""
     buddyship = get_invitation(token)
     if buddyship is None:
+        forget_invitation(request)
         return None, _invitation_problem(request, "unknown", status=404)
     state = buddyship.invitation_state()
     if state != "open":
+        forget_invitation(request)
         if (
             state == "answered"
             and buddyship.status == Buddyship.Status.ACTIVE
@@ -324,6 +340,7 @@ def invitation(request, token):
         if not user.is_authenticated:
             return redirect_to_login(request.path)
         if buddyship.accept(user):
+            forget_invitation(request)
             messages.success(
                 request,
                 f"You are now {buddyship.planner.display_name}'s Career Change Buddy. "
@@ -331,6 +348,10 @@ def invitation(request, token):
             )
             return redirect("buddies-progress", buddyship.code)
         return _invitation_problem(request, buddyship.invitation_state(), buddyship)
+    if not user.is_authenticated:
+        # The emailed link proves the address: signing up with it needs no second
+        # verification, and signing up or logging in leads back here.
+        remember_invitation(request, token, buddyship.email)
     plans = list(buddyship.plans.filter(owner_id=buddyship.planner_id).order_by("-created"))
     return private(
         render(
@@ -348,6 +369,7 @@ def invitation_decline(request, token):
         return problem
     if request.method == "POST":
         buddyship.decline()
+        forget_invitation(request)
         return private(
             render(request, "buddies/invitation_declined.html", {"buddyship": buddyship})
         )
@@ -363,6 +385,7 @@ def invitation_follow(request, token):
         return problem
     if request.method == "POST":
         link_token = buddyship.follow_without_account()
+        forget_invitation(request)
         if link_token is None:
             return _invitation_problem(request, buddyship.invitation_state(), buddyship)
         messages.success(
@@ -399,6 +422,24 @@ def invitation_answer(request, code, answer):
 # The buddy's side -----------------------------------------------------------------
 
 
+def buddy_page(view):
+    """A buddy's page: an ended buddyship or a dead private link gets a page saying what
+    happened (410), anything else unknown the site's own 404 page. Both are rendered here,
+    so DEBUG's technical page never shows a buddy a stack of URL patterns."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Ended as ended:
+            context = {"buddyship": ended.buddyship, "link": ended.link}
+            return private(render(request, "buddies/gone.html", context, status=410))
+        except Http404:
+            return private(render(request, "404.html", status=404))
+
+    return wrapper
+
+
 def _render_progress(request, buddyship, *, token=None, form=None, status=200, sent=False):
     context = build_progress(buddyship)
     context["token"] = token
@@ -413,18 +454,31 @@ def _render_progress(request, buddyship, *, token=None, form=None, status=200, s
         context["cheer_url"] = reverse("buddies-cheer", args=[buddyship.code])
         context["leave_url"] = reverse("buddies-leave", args=[buddyship.code])
     template = "buddies/progress.html"
-    if request.htmx and (sent or status != 200):
+    if request.htmx and sent:
+        # The cheer in the list of what was sent, and the form ready for another.
+        response = page_update(
+            request,
+            template,
+            ["sent-notes"],
+            context,
+            main="cheer-panel",
+            focus="#cheer-panel textarea",
+        )
+        return private(response)
+    if request.htmx and status != 200:
         template += "#cheer-panel"
     return private(render(request, template, context, status=status))
 
 
+@buddy_page
 @login_required
-@require_GET
+@require_safe
 def progress(request, code):
     return _render_progress(request, get_buddyship_for_buddy(request, code))
 
 
-@require_GET
+@buddy_page
+@require_safe
 def link_progress(request, token):
     return _render_progress(request, get_buddyship_for_link(token), token=token)
 
@@ -446,20 +500,22 @@ def _cheer(request, buddyship, token=None):
         text=form.cleaned_data["text"],
     )
     planner = buddyship.planner.display_name
+    messages.success(request, f"Cheer sent! {planner} will see it on their dashboard.")
     if request.htmx:
         return _render_progress(request, buddyship, token=token, sent=True)
-    messages.success(request, f"Cheer sent! {planner} will see it on their dashboard.")
     if token:
         return redirect("buddies-link-progress", token)
     return redirect("buddies-progress", buddyship.code)
 
 
+@buddy_page
 @login_required
 @require_POST
 def cheer(request, code):
     return _cheer(request, get_buddyship_for_buddy(request, code))
 
 
+@buddy_page
 @require_POST
 def link_cheer(request, token):
     return _cheer(request, get_buddyship_for_link(token), token=token)
@@ -472,12 +528,14 @@ def _leave(request, buddyship, token=None):
     return private(render(request, "buddies/leave.html", {"buddyship": buddyship, "token": token}))
 
 
+@buddy_page
 @login_required
 @require_http_methods(["GET", "POST"])
 def leave(request, code):
     return _leave(request, get_buddyship_for_buddy(request, code))
 
 
+@buddy_page
 @require_http_methods(["GET", "POST"])
 def link_leave(request, token):
     return _leave(request, get_buddyship_for_link(token), token=token)

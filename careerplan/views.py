@@ -16,7 +16,7 @@ from careerplan.metrics import exposition, metrics_allowed
 from careerplan.models import Heartbeat
 
 
-@require_GET
+@require_safe
 def home(request):
     return render(request, "home.html")
 
@@ -33,6 +33,7 @@ SHELL = [
     "vendor/bootstrap/bootstrap.min.css",
     "vendor/bootstrap/bootstrap.bundle.min.js",
     "css/app.css",
+    "js/theme.js",
     "js/app.js",
     "django_htmx/htmx-2.min.js",
     "favicon.svg",

@@ -8,27 +8,15 @@ whatever the length of the journal.
 import calendar
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 
 from journals.models import JournalEntry
-from plans.models import Step
+from plans.models import Step, local_midnight
 
 DAYS_PER_PAGE = 30
-
-
-def local_midnight(day, zone):
-    """Return the first instant of `day` in `zone`.
-
-    Where a zone's clocks jump over midnight (a DST gap at 00:00, as in some American
-    zones), the wall-clock midnight does not exist; zoneinfo with fold=0 gives it the
-    offset from before the jump, which is the instant the new day begins. Where midnight
-    repeats, fold=0 is its first occurrence: again the day's first instant. Normalised to
-    UTC, because Python never calls a wall-clock time inside a gap equal to any instant.
-    """
-    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
 
 
 @dataclass
@@ -203,12 +191,17 @@ def step_counts_by_day(owner, start, end):
 def year_calendar(owner, year, entry_codes, today):
     """Build the year's heat map: months of Monday-first weeks, each day with its entry
     and its count of steps done (one query; `entry_codes` maps each journaled date to its
-    entry's code, fetched by the caller, who needs the dates for the streaks anyway)."""
+    entry's code, fetched by the caller, who needs the dates for the streaks anyway).
+
+    Months come newest first, as the journal's days do, and this year stops at this
+    month: on a phone, where the months stack, this month is the first thing seen.
+    """
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
     counts = step_counts_by_day(owner, start, end)
     weeks_of = calendar.Calendar(firstweekday=calendar.MONDAY).monthdatescalendar
+    last = today.month if year == today.year else 12
     months = []
-    for month in range(1, 13):
+    for month in range(last, 0, -1):
         weeks = [
             [
                 CalendarDay(d, entry_codes.get(d), counts.get(d, 0), d > today)

@@ -4,10 +4,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from careerplan.dates import date_from_query
+from careerplan.htmx import page_update
 from journals import days as journal
 from journals import exports
 from journals.access import get_entry_for_owner
@@ -18,7 +19,7 @@ SEARCH_PAGE_SIZE = 20
 
 
 @login_required
-@require_GET
+@require_safe
 def today(request):
     """The journal's home: today's entry or the prompt, the streaks, and recent days."""
     user = request.user
@@ -63,12 +64,7 @@ def write(request):
                     "added to that entry. Edit it if you want to tidy up.",
                 )
             if request.htmx:
-                day = journal.journal_day(user, entry.date, entry=entry)
-                return render(
-                    request,
-                    "journals/entry_detail.html#entry-card",
-                    {"day": day, "entry": entry, "today": today, "saved": True},
-                )
+                return _saved(request, entry, today)
             return redirect("journals-today" if entry.date == today else entry)
         # The form page shows the day's done steps; which entry is there, it does not.
         day = journal.journal_day(user, form.cleaned_data.get("date") or today, entry=None)
@@ -88,6 +84,24 @@ def write(request):
     day = journal.journal_day(user, day_date, entry=None)  # none: looked up just above
     template = "journals/entry_form.html#entry-form" if request.htmx else None
     return render_form(request, form, day, template=template)
+
+
+def _saved(request, entry, today):
+    """The htmx answer to a saved entry: the entry in place of the form and, on the
+    journal's home, the streaks it changed (careerplan.htmx.page_update)."""
+    day = journal.journal_day(request.user, entry.date, entry=entry)
+    context = {"day": day, "entry": entry, "today": today, "saved": True}
+    fragments = []
+    if request.POST.get("from") == "today":
+        context["streaks"] = JournalEntry.objects.for_owner(request.user).streaks(today)
+        fragments.append("streaks")
+    return page_update(
+        request,
+        "journals/today.html",
+        fragments,
+        context,
+        main="journals/entry_detail.html#entry-card",
+    )
 
 
 def entry_action(entry):
@@ -111,7 +125,7 @@ def render_form(request, form, day, entry=None, status=200, template=None):
 
 
 @login_required
-@require_GET
+@require_safe
 def entry_detail(request, code):
     entry = get_entry_for_owner(request, code)
     day = journal.journal_day(request.user, entry.date, entry=entry)
@@ -132,11 +146,7 @@ def entry_edit(request, code):
             form.save()
             messages.success(request, f"Saved your entry for {long_date(entry.date)}.")
             if request.htmx:
-                day = journal.journal_day(request.user, entry.date, entry=entry)
-                context = {"day": day, "entry": entry, "today": request.user.local_today()}
-                return render(
-                    request, "journals/entry_detail.html#entry-card", context | {"saved": True}
-                )
+                return _saved(request, entry, request.user.local_today())
             return redirect(entry)
         day = journal.journal_day(request.user, entry.date, entry=entry)
         return render_form(request, form, day, entry, status=422, template=template)
@@ -165,7 +175,7 @@ def entry_delete(request, code):
 
 
 @login_required
-@require_GET
+@require_safe
 def calendar(request):
     """A year of journaled days and steps done, as a heat map with a text alternative."""
     user = request.user
@@ -192,7 +202,7 @@ def calendar(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def search(request):
     """Entries whose text contains the words, within an optional date range."""
     form = SearchForm(request.GET)
@@ -225,7 +235,7 @@ def download(content, content_type, filename):
 
 
 @login_required
-@require_GET
+@require_safe
 def export_markdown(request):
     user = request.user
     today = user.local_today()
@@ -238,7 +248,7 @@ def export_markdown(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def export_csv(request):
     user = request.user
     today = user.local_today()

@@ -41,6 +41,18 @@ def checkup_instant(due_date, zone, at=CHECKUP_LOCAL_TIME):
     return local.astimezone(UTC)
 
 
+def local_midnight(day, zone):
+    """Return the first instant of `day` in `zone`.
+
+    Where a zone's clocks jump over midnight (a DST gap at 00:00, as in some American
+    zones), the wall-clock midnight does not exist; zoneinfo with fold=0 gives it the
+    offset from before the jump, which is the instant the new day begins. Where midnight
+    repeats, fold=0 is its first occurrence: again the day's first instant. Normalised to
+    UTC, because Python never calls a wall-clock time inside a gap equal to any instant.
+    """
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+
+
 # "This week" is today and the six days after it, in the planner's zone.
 WEEK = timedelta(days=6)
 
@@ -303,6 +315,15 @@ class StepQuerySet(models.QuerySet):
             this_week=models.Count("pk", filter=due_this_week_filter(today)),
         )
 
+    def done_on(self, day, zone):
+        """Steps checked off on the local date `day` in `zone` (the planner's day, as the
+        journal shows it)."""
+        return self.filter(
+            status=Step.Status.DONE,
+            completed__gte=local_midnight(day, zone),
+            completed__lt=local_midnight(day + timedelta(days=1), zone),
+        )
+
     def open(self):
         return self.filter(status=Step.Status.OPEN)
 
@@ -547,13 +568,18 @@ class Step(models.Model):
         signals.step_rescheduled.send(sender=Step, step=self, old_date=old_date, reason=reason)
 
     @transaction.atomic
-    def commit(self, due_date, now=None):
-        """Give an undated step (a tree node) its completion date: it becomes an action step
-        the planner has committed to, and buddies are told."""
+    def commit(self, due_date, reward="", now=None):
+        """Give an undated step (a tree node) its completion date, and a reward if one is
+        given: it becomes an action step the planner has committed to, and buddies are
+        told."""
         now = now or timezone.now()
         self.due_date = due_date
         self.checkup_claimed = None
-        self.save(update_fields=["due_date", "checkup_claimed"])
+        fields = ["due_date", "checkup_claimed"]
+        if reward:
+            self.reward = reward
+            fields.append("reward")
+        self.save(update_fields=fields)
         record_commitment(self, now)
 
     # Position among siblings: a step's place under its parent (or the goal) is its
@@ -607,6 +633,11 @@ def _renumber(steps, *fields):
     for position, step in enumerate(steps):
         step.position = position
     Step.objects.bulk_update(steps, fields or ["position"])
+
+
+# What the planner is told on committing to a step. The buddies app gathers commitments
+# for five minutes (buddies.receivers.COMMITMENT_GATHER), so a burst of them is one email.
+COMMITMENT_NOTICE = "Any buddy of yours gets one email about it within about five minutes."
 
 
 def record_commitment(step, now=None):

@@ -1,5 +1,19 @@
 """Friendly SMART feedback on a goal: one result per letter, plus whether it is positive.
 
+The rules, in one place. Each letter is judged on what the planner typed, and no letter
+is ticked on grounds that another letter refutes:
+
+  Positive    fails if the goal names what is being left ("leave", "quit", "no longer").
+  Specific    fails if the goal is under 4 or over 40 words or uses a vague word, and
+              also if it fails Positive: a goal that says what you are leaving does not
+              yet say what you will be doing.
+  Measurable  passes with a written measure, or a number or a month in the goal.
+  Achievable  is judged against a target date still ahead: one under four weeks away
+              fails. With no date, or a date already past, it waits (neither tick nor
+              warning): Time-bound says what to fix first.
+  Relevant    passes with a line about why it matters.
+  Time-bound  needs a target date from today to ten years ahead.
+
 Pure functions with no database access, so the plan form, the GROW sheet and the tests
 can all ask the same questions of what the planner typed.
 """
@@ -22,7 +36,19 @@ AWAY_PHRASES = (
     "not be",
 )
 # Words that sound like a goal but say nothing about what will be different.
-VAGUE_WORDS = ("something", "better", "happier", "more fulfilling", "somehow", "stuff", "things")
+VAGUE_WORDS = (
+    "something",
+    "better",
+    "happier",
+    "more fulfilling",
+    "somehow",
+    "stuff",
+    "things",
+    "a new job",
+    "a new career",
+    "a career",
+    "a different job",
+)
 MIN_WORDS = 4
 MAX_WORDS = 40
 # A change this close is a step, not a goal; a target further off than this is a dream.
@@ -44,6 +70,8 @@ class LetterResult:
     name: str
     ok: bool
     advice: str
+    # Not judged yet: another letter must be fixed first (shown without tick or warning).
+    waiting: bool = False
 
 
 def _words(text):
@@ -51,19 +79,36 @@ def _words(text):
 
 
 def _contains_phrase(text, phrases):
-    """Return the first phrase found in `text` as whole words, or None."""
-    lowered = " ".join(w.lower() for w in _words(text))
+    """Return the first phrase found in `text` as whole words, or None.
+
+    Words are compared whole, hyphenated ones included, so "a career" is not found in
+    "a career-coaching business" nor "leave" in "cleaver".
+    """
+    words = [w.lower() for w in _words(text)]
     for phrase in phrases:
-        if re.search(rf"\b{re.escape(phrase)}\b", lowered):
-            return phrase
+        wanted = phrase.split()
+        for start in range(len(words) - len(wanted) + 1):
+            if words[start : start + len(wanted)] == wanted:
+                return phrase
     return None
 
 
-def _is_measurable(goal, measure):
-    return bool((measure or "").strip()) or bool(_NUMBER.search(goal) or _MONTHS.search(goal))
+def check_positive(goal):
+    away = _contains_phrase(goal, AWAY_PHRASES)
+    if away:
+        return LetterResult(
+            "Positive",
+            "Positive",
+            False,
+            f"“{away.capitalize()}” says what you are moving away from, not where you are "
+            "going. Say what you will be doing instead, for example “I will be working in a "
+            "team that values my ideas” rather than “I will leave my job”.",
+        )
+    return LetterResult("Positive", "Positive", True, "Your goal says where you are going.")
 
 
-def check_specific(goal):
+def check_specific(goal, positive=None):
+    """`positive` is the goal's check_positive result, if already worked out."""
     words = _words(goal)
     if len(words) < MIN_WORDS:
         return LetterResult(
@@ -81,6 +126,15 @@ def check_specific(goal):
             f"Your goal runs to {len(words)} words. Try to say it in one sentence of "
             f"{MAX_WORDS} words or fewer, and move the detail into your steps.",
         )
+    positive = positive or check_positive(goal)
+    if not positive.ok:
+        return LetterResult(
+            "S",
+            "Specific",
+            False,
+            "It says what you are leaving, so it does not yet say what you will be doing. "
+            "Name the work, the place or the people you are heading for.",
+        )
     vague = _contains_phrase(goal, VAGUE_WORDS)
     if vague:
         return LetterResult(
@@ -94,19 +148,30 @@ def check_specific(goal):
 
 
 def check_measurable(goal, measure):
-    if not _is_measurable(goal, measure):
+    if (measure or "").strip() or _NUMBER.search(goal) or _MONTHS.search(goal):
         return LetterResult(
-            "M",
-            "Measurable",
-            False,
-            "How will you know you have arrived? Write down something you could show "
-            "someone, such as a signed contract, a certificate or a number to reach.",
+            "M", "Measurable", True, "You will be able to tell when you have arrived."
         )
-    return LetterResult("M", "Measurable", True, "You will be able to tell when you have arrived.")
+    return LetterResult(
+        "M",
+        "Measurable",
+        False,
+        "How will you know you have arrived? Write down something you could show "
+        "someone, such as a signed contract, a certificate or a number to reach.",
+    )
 
 
 def check_achievable(target_date, today):
-    if target_date is not None and today <= target_date < today + SHORTEST_GOAL:
+    if target_date is None or target_date < today:
+        return LetterResult(
+            "A",
+            "Achievable",
+            False,
+            "Once your goal has a target date still ahead (see Time-bound), this says "
+            "whether it gives you enough time.",
+            waiting=True,
+        )
+    if target_date < today + SHORTEST_GOAL:
         return LetterResult(
             "A",
             "Achievable",
@@ -156,29 +221,23 @@ def check_time_bound(target_date, today):
     return LetterResult("T", "Time-bound", True, "You have a target date to work towards.")
 
 
-def check_positive(goal):
-    away = _contains_phrase(goal, AWAY_PHRASES)
-    if away:
-        return LetterResult(
-            "Positive",
-            "Positive",
-            False,
-            f"“{away.capitalize()}” says what you are moving away from, not where you are "
-            "going. Say what "
-            "you will be doing instead, for example “I will be working in a team that "
-            "values my ideas” rather than “I will leave my job”.",
-        )
-    return LetterResult("Positive", "Positive", True, "Your goal says where you are going.")
+def word_feedback(goal):
+    """The letters judged on the goal's words alone (Specific, Positive): the GROW sheet,
+    which has no date or measure, shows these."""
+    goal = goal or ""
+    positive = check_positive(goal)
+    return [check_specific(goal, positive), positive]
 
 
 def smart_feedback(goal, measure, relevance, target_date, today):
     """Return a LetterResult for S, M, A, R, T and Positive, in that order."""
     goal = goal or ""
+    specific, positive = word_feedback(goal)
     return [
-        check_specific(goal),
+        specific,
         check_measurable(goal, measure),
         check_achievable(target_date, today),
         check_relevant(relevance),
         check_time_bound(target_date, today),
-        check_positive(goal),
+        positive,
     ]

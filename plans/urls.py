@@ -63,6 +63,7 @@ urlpatterns = [
     path("plans/<uuid:code>/tree/", tree.tree_page, name="plans-tree"),
     path("plans/<uuid:code>/tree/date/", tree.goal_commit, name="plans-tree-goal-date"),
     path("plans/<uuid:code>/tree/answers/", tree.goal_answers, name="plans-tree-goal-answers"),
+    path("tree/<uuid:code>/", tree.node_action, name="plans-tree-step"),
     path("tree/<uuid:code>/date/", tree.step_commit, name="plans-tree-step-date"),
     path("tree/<uuid:code>/answers/", tree.step_answers, name="plans-tree-step-answers"),
     path("tree/<uuid:code>/edit/", tree.step_edit, name="plans-tree-step-edit"),

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from plans.access import get_plan_for_owner
 from plans.example import load_example_plan
@@ -50,10 +50,9 @@ def feedback_for(form, user):
     return smart_feedback(goal, measure, relevance, target, user.local_today())
 
 
-@login_required
-@require_GET
-def dashboard(request):
-    user = request.user
+def dashboard_context(user):
+    """Everything the dashboard shows; a step action's htmx answer re-renders its parts
+    from the same context (plans.steps.views), so the page never disagrees with itself."""
     today = user.local_today()
     plans = list(Plan.objects.for_owner(user).active().with_progress().order_by("-created"))
     steps = Step.objects.for_owner(user).select_related("plan").order_by("due_date", "position")
@@ -65,21 +64,33 @@ def dashboard(request):
         next_step = steps.upcoming(today).first()
     if next_step is None and overdue:
         next_step = overdue[0]
-    context = {
+    done_today = list(
+        Step.objects.for_owner(user)
+        .done_on(today, user.zone)
+        .select_related("plan")
+        .order_by("-completed")[:DASHBOARD_LIMIT]
+    )
+    return {
         "plans": plans,
         "overdue": overdue,
         "this_week": this_week,
         "overview": overview,
         "next_steps": [next_step] if next_step else [],
+        "done_today": done_today,
         "today": today,
         "quick_form": QuickStepForm(user=user, plans=plans, auto_id="quick_%s") if plans else None,
         "starters": STARTERS,
     }
-    return render(request, "plans/dashboard.html", context)
 
 
 @login_required
-@require_GET
+@require_safe
+def dashboard(request):
+    return render(request, "plans/dashboard.html", dashboard_context(request.user))
+
+
+@login_required
+@require_safe
 def plan_list(request):
     plans = list(
         Plan.objects.for_owner(request.user).with_progress().order_by("status", "-created")
@@ -126,13 +137,11 @@ def smart_check(request):
     return render(request, "plans/plan_form.html#smart-feedback", context)
 
 
-@login_required
-@require_GET
-def plan_detail(request, code):
-    plan = get_plan_for_owner(request, code)
-    today = request.user.local_today()
+def plan_context(plan, user, **extra):
+    """Everything a plan's page shows (and a step action re-renders out of band)."""
+    today = user.local_today()
     steps = plan.steps.order_by("due_date", "position")
-    context = {
+    return {
         "plan": plan,
         "today": today,
         "feedback": smart_feedback(
@@ -142,9 +151,16 @@ def plan_detail(request, code):
         "overdue": list(steps.overdue(today)[:LIST_LIMIT]),
         "upcoming": list(steps.upcoming(today)[:LIST_LIMIT]),
         "done": list(plan.steps.done().order_by("-completed")[:DONE_LIMIT]),
-        "step_form": StepForm(user=request.user),
+        "step_form": StepForm(user=user),
+        **extra,
     }
-    return render(request, "plans/plan_detail.html", context)
+
+
+@login_required
+@require_safe
+def plan_detail(request, code):
+    plan = get_plan_for_owner(request, code)
+    return render(request, "plans/plan_detail.html", plan_context(plan, request.user))
 
 
 @login_required

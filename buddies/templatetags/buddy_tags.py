@@ -1,8 +1,9 @@
-"""Template tags for other apps' pages: the planner's buddy notes on the dashboard."""
+"""Template tags for other apps' pages: the planner's buddy notes on the dashboard, and the
+people a buddy supports."""
 
 from django import template
 
-from buddies.access import invitations_for
+from buddies.access import invitations_for, supported_by
 from buddies.models import Note
 
 register = template.Library()
@@ -39,3 +40,11 @@ def buddy_notes(context, with_invitations=True):
     result = buddy_notes_context(user, with_invitations=with_invitations)
     result["csrf_token"] = context.get("csrf_token")
     return result
+
+
+@register.inclusion_tag("buddies/_supporting.html", takes_context=True)
+def supported_people(context):
+    """{% supported_people %}: links to the progress of each planner this person is an
+    active buddy of (one query), so a buddy's home leads to the people they support."""
+    user = context.get("user") or getattr(context.get("request"), "user", None)
+    return {"supporting": list(supported_by(user))}

@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.views.decorators.http import require_GET, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from careerplan.mail import absolute_url
 from plans.access import get_plan_for_owner
@@ -57,7 +57,7 @@ def feed_addresses(token):
 
 
 @login_required
-@require_GET
+@require_safe
 def calendar_settings(request):
     user = request.user
     feeds = {

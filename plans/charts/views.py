@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from careerplan.templatetags.code_urls import code_url_for
 from plans.access import get_plan_for_owner
@@ -54,7 +54,7 @@ def chart_context(request, plan, *, links=True):
 
 
 @login_required
-@require_GET
+@require_safe
 def wallchart(request, code):
     plan = get_plan_for_owner(request, code)
     context = chart_context(request, plan)
@@ -65,7 +65,7 @@ def wallchart(request, code):
 
 
 @login_required
-@require_GET
+@require_safe
 def wallchart_print(request, code):
     plan = get_plan_for_owner(request, code)
     context = chart_context(request, plan, links=False)

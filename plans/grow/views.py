@@ -11,9 +11,10 @@ from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
+from careerplan.htmx import page_update
 from plans.access import (
     get_grow_session_for_owner,
     get_obstacle_for_owner,
@@ -29,8 +30,8 @@ from plans.grow.forms import (
     RealityForm,
     already_committed,
 )
-from plans.models import GrowSession, Option
-from plans.smart import check_positive, check_specific
+from plans.models import COMMITMENT_NOTICE, GrowSession, Option
+from plans.smart import word_feedback
 
 SHEET = "plans/grow/sheet.html"
 
@@ -41,7 +42,7 @@ PRINT_COMMITTED = 8
 
 
 @login_required
-@require_GET
+@require_safe
 def grow_list(request, code):
     plan = get_plan_for_owner(request, code)
     sessions = list(plan.grow_sessions.with_counts().order_by("-number"))
@@ -98,9 +99,7 @@ def _sheet_context(request, session, **extra):
             }
         )
     # The letters that depend on the words alone; the plan page judges dates and measures.
-    goal_tips = [
-        r for r in (check_positive(session.goal), check_specific(session.goal)) if not r.ok
-    ]
+    goal_tips = [result for result in word_feedback(session.goal) if not result.ok]
     context = {
         "plan": plan,
         "session": session,
@@ -150,10 +149,12 @@ def _render_sheet(request, session, fragment, status=200, **extra):
     return render(request, template, context, status=status)
 
 
-def _done(request, session, fragment, anchor, **extra):
-    """After a change: the changed box for htmx, else a redirect back to it (PRG)."""
+def _done(request, session, fragment, anchor, focus=None, **extra):
+    """After a change: the changed box for htmx (the box holds everything the change
+    shows in), else a redirect back to it (PRG)."""
     if request.htmx:
-        return _render_sheet(request, session, fragment, **extra)
+        context = _sheet_context(request, session, fragment=fragment, **extra)
+        return page_update(request, SHEET, [], context, main=fragment, focus=focus)
     return redirect(reverse("plans-grow-detail", args=[session.code]) + f"#{anchor}")
 
 
@@ -173,7 +174,7 @@ def _refuse_if_old(request, session, fragment):
 
 
 @login_required
-@require_GET
+@require_safe
 def grow_detail(request, code):
     session = get_grow_session_for_owner(request, code)
     return _render_sheet(request, session, "work")
@@ -386,15 +387,25 @@ def grow_commit(request, code):
             option.refresh_from_db()
             form.add_error("option", already_committed(option))
         else:
-            notice = f"You committed to “{step.title}” by {date_format(step.due_date, 'l j F Y')}."
+            notice = (
+                f"You committed to “{step.title}” by {date_format(step.due_date, 'l j F Y')}. "
+                f"{COMMITMENT_NOTICE}"
+            )
             if not request.htmx:
                 messages.success(request, notice)
-            return _done(request, session, "work", "way-forward", notice=notice)
+            return _done(
+                request,
+                session,
+                "work",
+                "way-forward",
+                focus=f"#committed-{option.code}",
+                notice=notice,
+            )
     return _render_sheet(request, session, "work", status=422, commit_form=form)
 
 
 @login_required
-@require_GET
+@require_safe
 def grow_print(request, code):
     session = get_grow_session_for_owner(request, code)
     context = _sheet_context(request, session)
@@ -412,7 +423,7 @@ def grow_print(request, code):
 
 
 @login_required
-@require_GET
+@require_safe
 def grow_print_blank(request, code):
     plan = get_plan_for_owner(request, code)
     return render(request, "plans/grow/print.html", {"plan": plan, "session": None})

@@ -121,9 +121,17 @@ class RescheduleForm(forms.Form):
 
 
 class DropForm(forms.Form):
+    """Drop a step, with a reason if the planner gives one."""
+
     reason = forms.CharField(
         label="Why are you dropping it? (optional)",
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def __init__(self, *args, **kwargs):
+        # The step's page shows this beside the reschedule form, which has a `reason` too:
+        # its own ids keep each label on its own field.
+        kwargs.setdefault("auto_id", "drop_%s")
+        super().__init__(*args, **kwargs)

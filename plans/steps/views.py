@@ -1,24 +1,39 @@
 """Steps: quick add, check off and undo, reschedule with a reason, drop, and rewards.
 
-Step rows are one shared partial (`plans/step_row.html`) on the dashboard and the plan
-page; each action answers an htmx request with the row and a plain form post with a
-redirect back to the page it came from.
+Step rows are one shared partial (`plans/step_row.html`) on the dashboard, the plan page
+and a step's own page. Each action answers a plain form post with a redirect back to the
+page it came from, and an htmx request with every part of that page that shows the step
+(careerplan.htmx.page_update): the lists, the next step, the counts and progress bars, the
+step's state. The page says where it is with `from`, a fixed choice.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from careerplan.dates import date_from_query
+from careerplan.htmx import page_update
 from plans.access import get_plan_for_owner, get_step_for_owner
 from plans.steps.forms import DropForm, QuickStepForm, RescheduleForm, StepEditForm, StepForm
+from plans.views import dashboard_context, plan_context
+
+# The parts of each page that show a step, as partials of the page's template.
+PAGES = {
+    "dashboard": ("plans/dashboard.html", ["steps-panel", "plan-cards"]),
+    "plan": ("plans/plan_detail.html", ["plan-progress", "plan-steps"]),
+    "step": ("plans/step_detail.html", ["step-body"]),
+}
 
 
-def _back(request, step):
+def _origin(request, default):
+    origin = request.POST.get("from", default)
+    return origin if origin in PAGES else default
+
+
+def _back(request, step, origin):
     """Where a plain (non-htmx) action goes back to: a fixed choice, never a URL from the
     request."""
-    origin = request.POST.get("from", "plan")
     if origin == "dashboard":
         return redirect("plans-dashboard")
     if origin == "step":
@@ -26,19 +41,23 @@ def _back(request, step):
     return redirect(f"{step.plan.get_absolute_url()}#step-{step.code}")
 
 
-def _row(request, step, celebrate=False):
-    """The step's row for htmx; on the plan page, its progress comes along out of band."""
-    today = request.user.local_today()
-    origin = request.POST.get("from")
-    context = {
-        "step": step,
-        "today": today,
-        "show_plan": origin == "dashboard",
-        "celebrate": celebrate,
-        "plan": step.plan,
-        "counts": step.plan.steps.progress(today) if origin == "plan" else None,
-    }
-    return render(request, "plans/step_row_swap.html", context)
+def _answer(request, step, *, origin="plan", focus=None, status=200, **extra):
+    """After an action on `step`: back to the page (PRG), or for htmx every part of the
+    page that shows it, with the focus on `focus` (by default the step's own toggle,
+    which replaced the button pressed). `origin` is the page when the form says none."""
+    origin = _origin(request, origin)
+    if not request.htmx:
+        return _back(request, step, origin)
+    template, fragments = PAGES[origin]
+    if origin == "dashboard":
+        context = dashboard_context(request.user)
+    elif origin == "step":
+        context = step_context(request, step, **extra)
+    else:
+        context = plan_context(step.plan, request.user)
+    context["celebrating"] = extra.get("celebrating")
+    focus = focus or f'[data-step-toggle="{step.code}"]'
+    return page_update(request, template, fragments, context, focus=focus, status=status)
 
 
 @login_required
@@ -73,7 +92,7 @@ def step_quick_add(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def step_detail(request, code):
     step = get_step_for_owner(request, code)
     forms = {}
@@ -87,9 +106,10 @@ def step_detail(request, code):
     return _render_step_detail_with(request, step, status=200, **forms)
 
 
-def _render_step_detail_with(request, step, status=422, **forms):
+def step_context(request, step, **forms):
+    """Everything a step's page shows; `forms` replaces an unbound form with a refused one."""
     today = request.user.local_today()
-    context = {
+    return {
         "step": step,
         "plan": step.plan,
         "today": today,
@@ -100,6 +120,10 @@ def _render_step_detail_with(request, step, status=422, **forms):
         "drop_form": DropForm(),
         **forms,
     }
+
+
+def _render_step_detail_with(request, step, status=422, **forms):
+    context = step_context(request, step, **forms)
     return render(request, "plans/step_detail.html", context, status=status)
 
 
@@ -121,14 +145,11 @@ def step_edit(request, code):
 def step_done(request, code):
     step = get_step_for_owner(request, code)
     changed = step.mark_done()
-    celebrate = changed and bool(step.reward)
-    if request.htmx:
-        return _row(request, step, celebrate=celebrate)
-    if celebrate:
+    if changed and step.reward:
         messages.success(request, f"Well done! You earned: {step.reward}")
-    else:
-        messages.success(request, f"Done: {step.title}.")
-    return _back(request, step)
+        return _answer(request, step, celebrating=step.code)
+    messages.success(request, f"Done: {step.title}.")
+    return _answer(request, step)
 
 
 @login_required
@@ -136,10 +157,8 @@ def step_done(request, code):
 def step_reopen(request, code):
     step = get_step_for_owner(request, code)
     step.mark_open()
-    if request.htmx:
-        return _row(request, step)
     messages.info(request, f"Open again: {step.title}.")
-    return _back(request, step)
+    return _answer(request, step)
 
 
 @login_required
@@ -147,10 +166,8 @@ def step_reopen(request, code):
 def step_reward_enjoyed(request, code):
     step = get_step_for_owner(request, code)
     step.enjoy_reward()
-    if request.htmx:
-        return _row(request, step)
     messages.success(request, "Enjoy it: you earned it.")
-    return _back(request, step)
+    return _answer(request, step)
 
 
 @login_required
@@ -159,10 +176,10 @@ def step_reschedule(request, code):
     step = get_step_for_owner(request, code)
     form = RescheduleForm(request.POST, user=request.user, step=step)
     if not form.is_valid():
-        return _render_step_detail_with(request, step, reschedule_form=form)
+        return _refused(request, step, reschedule_form=form)
     step.reschedule(form.cleaned_data["due_date"], form.cleaned_data["reason"])
     messages.success(request, "The new date is set, and the reason is in the step's history.")
-    return redirect("plans-step-detail", step.code)
+    return _answer(request, step, origin="step", focus="#step-state")
 
 
 @login_required
@@ -171,7 +188,17 @@ def step_drop(request, code):
     step = get_step_for_owner(request, code)
     form = DropForm(request.POST)
     if not form.is_valid():
-        return _render_step_detail_with(request, step, drop_form=form)
+        return _refused(request, step, drop_form=form)
     step.mark_dropped(form.cleaned_data["reason"])
     messages.info(request, "The step is dropped. It stays in the history; you can reopen it.")
-    return redirect("plans-step-detail", step.code)
+    return _answer(request, step, origin="step")
+
+
+def _refused(request, step, **forms):
+    """A refused reschedule or drop: the step's page again with the message beside the
+    field (422), what was typed kept; with htmx, just the step's part of it."""
+    if request.htmx:
+        return _answer(
+            request, step, origin="step", focus="#step-body .is-invalid", status=422, **forms
+        )
+    return _render_step_detail_with(request, step, **forms)

@@ -5,7 +5,7 @@ row, a tree node and a sheet say "overdue" by the same rule as the lists and cou
 """
 
 from django import template
-from django.utils import dateformat
+from django.utils import dateformat, timezone
 
 from plans.models import step_state
 
@@ -24,3 +24,13 @@ def due_day(step, today):
     if step.due_date is None:
         return ""
     return "today" if step.due_date == today else dateformat.format(step.due_date, "D j M")
+
+
+@register.filter
+def done_day(step, today):
+    """The local day a done step was checked off, as a row shows it: "today", or like
+    "Tue 3 Mar"."""
+    if step.completed is None:
+        return ""
+    day = timezone.localdate(step.completed)
+    return "today" if day == today else dateformat.format(day, "D j M")

@@ -17,6 +17,7 @@ from plans.validators import validate_not_past
 
 TITLE_MAX = Step._meta.get_field("title").max_length
 NOTES_MAX = Step._meta.get_field("notes").max_length
+REWARD_MAX = Step._meta.get_field("reward").max_length
 GOAL = "goal"
 
 
@@ -40,6 +41,13 @@ class TreeDateForm(forms.Form):
             "required": "Pick the day you will do it.",
             "invalid": "Enter a real date, like 2026-11-30.",
         },
+    )
+
+    reward = forms.CharField(
+        label="Reward (optional)",
+        max_length=REWARD_MAX,
+        required=False,
+        help_text="A treat for when it's done: “a bar of chocolate”.",
     )
 
     def __init__(self, *args, user, tree, node, **kwargs):
@@ -96,12 +104,12 @@ class TreeDateForm(forms.Form):
 
     def save(self):
         """Return the action step: the one asked about, or a new one for the goal."""
-        due_date = self.cleaned_data["due_date"]
+        due_date, reward = self.cleaned_data["due_date"], self.cleaned_data["reward"].strip()
         if self.node.is_goal:
             return self.tree.plan.add_step(
-                self.cleaned_data["title"], due_date, source=Step.Source.TREE
+                self.cleaned_data["title"], due_date, source=Step.Source.TREE, reward=reward
             )
-        self.node.step.commit(due_date)
+        self.node.step.commit(due_date, reward=reward)
         return self.node.step
 
 

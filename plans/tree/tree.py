@@ -60,6 +60,11 @@ class Node:
         return self.parent is not None and self.parent.children[-1] is self
 
     @property
+    def needs_answer(self):
+        """An open, undated step with nothing under it: its question is still to ask."""
+        return self.is_open and not self.is_dated and not self.children
+
+    @property
     def open_children(self):
         return [child for child in self.children if child.is_open]
 
@@ -140,18 +145,26 @@ class Tree:
         # min() keeps the first of equal dates, and walking order is tree order.
         return min(leaves, key=lambda node: node.step.due_date, default=None)
 
-    def next_to_ask(self):
+    def next_to_ask(self, near=None):
         """Return the node whose question comes next: the goal until something under it
-        answers it, then the first open, undated step with nothing under it, in tree order.
+        answers it, then an open, undated step with nothing under it.
+
+        `near` is the node just answered (or None): the steps below it come first, then
+        the rest of its parent's branch, and so on up to the goal, so the guide stays on
+        the branch being drilled until every end of it is dated or broken down. Without
+        it the search starts at the goal, in tree order.
 
         Dated steps added directly or committed on a GROW sheet also land under the goal,
         but they are not a breakdown of it, so they do not skip its question.
         """
         if not any(answers_goal(node) for node in self.goal.children):
             return self.goal
-        for node in self:
-            if node.is_open and not node.is_dated and not node.children:
-                return node
+        branch = near if near is not None else self.goal
+        while branch is not None:
+            found = next((node for node in branch.walk() if node.needs_answer), None)
+            if found is not None:
+                return found
+            branch = branch.parent
         return None
 
     def branch(self, node):

@@ -1,7 +1,9 @@
 """Reverse engineering: build the tree of steps from the goal down to a first step.
 
-Every change works as a plain form with a redirect; with htmx the response is the
-refreshed workspace (the question and the tree), or the form again with its errors.
+Every change works as a plain form with a redirect; with htmx the answer is the
+refreshed workspace (the question and the tree, through careerplan.htmx.page_update),
+or the form again with its errors. Each step of the tree has one menu of actions (a
+small GET form, `node_action`), so a tree of 200 steps stays a light page.
 """
 
 import uuid
@@ -12,10 +14,18 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import replace_url, reswap, retarget, trigger_client_event
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.http import (
+    HttpResponseClientRedirect,
+    push_url,
+    replace_url,
+    reswap,
+    retarget,
+)
 
+from careerplan.htmx import page_update
 from plans.access import get_plan_for_owner, get_step_for_owner
+from plans.models import COMMITMENT_NOTICE
 from plans.tree.forms import (
     GOAL,
     AnswersForm,
@@ -30,10 +40,12 @@ from plans.tree.tree import MAX_CHILDREN, MAX_DEPTH, Tree, describe
 PAGE = "plans/tree/tree.html"
 WORKSPACE = "plans/tree/workspace.html"
 ANSWERS = ("yes", "no")
+# What a step's menu in the tree offers (the name of each of its buttons).
+NODE_ACTIONS = ("ask", "open", "edit", "move", "delete")
 
 
 @login_required
-@require_GET
+@require_safe
 def tree_page(request, code):
     """The tree, and the question for one node: the next one, or the one asked about."""
     plan = get_plan_for_owner(request, code)
@@ -92,9 +104,10 @@ def _commit(request, plan, step):
     messages.success(
         request,
         f"“{action.title}” is an action step now, to do by "
-        f"{date_format(action.due_date, 'l j F')}.",
+        f"{date_format(action.due_date, 'l j F')}. {COMMITMENT_NOTICE}",
     )
-    return _changed(request, plan, refocus="guide-heading")
+    # The branch it ends goes on being asked about: its siblings next, then upwards.
+    return _changed(request, plan, near=node.parent or node, refocus="#guide-heading")
 
 
 def _add_answers(request, plan, step):
@@ -112,7 +125,7 @@ def _add_answers(request, plan, step):
         f"Added {count} step{'s' if count != 1 else ''} under {describe(node, lower=True)}. "
         "Now ask the same question of each.",
     )
-    return _changed(request, plan, refocus="guide-heading")
+    return _changed(request, plan, near=node, refocus="#guide-heading")
 
 
 @login_required
@@ -126,9 +139,7 @@ def step_edit(request, code):
         if form.is_valid():
             form.save()
             messages.success(request, f"Saved “{step.title}”.")
-            return _changed(
-                request, step.plan, anchor=step, replace_form=True, refocus=f"edit-{step.code}"
-            )
+            return _changed(request, step.plan, anchor=step, refocus=_menu_of(step))
         status = 422
     else:
         form = TreeStepEditForm(instance=step)
@@ -154,9 +165,7 @@ def step_move(request, code):
         if form.is_valid():
             target = form.cleaned_data["target"]
             messages.success(request, f"Moved “{step.title}” under {describe(target, lower=True)}.")
-            return _changed(
-                request, step.plan, anchor=step, replace_form=True, refocus=f"move-{step.code}"
-            )
+            return _changed(request, step.plan, anchor=step, refocus=_menu_of(step))
         status = 422
     else:
         tree = Tree.for_plan(step.plan)
@@ -183,7 +192,7 @@ def step_reorder(request, code):
             request,
             f"“{step.title}” is already {'first' if direction == 'up' else 'last'} in its list.",
         )
-    return _changed(request, step.plan, anchor=step)
+    return _changed(request, step.plan, anchor=step, refocus=_menu_of(step))
 
 
 @login_required
@@ -206,7 +215,7 @@ def step_delete(request, code):
             elif below:
                 message += " and the steps under it"
             messages.success(request, message + ".")
-            return _changed(request, step.plan, replace_form=True, refocus="tree-heading")
+            return _changed(request, step.plan, refocus="#tree-heading")
         status = 422
     else:
         tree = Tree.for_plan(step.plan)
@@ -271,7 +280,8 @@ def _render_workspace(request, tree, focus, answer, form, status=200, autofocus=
 
 
 def _render_step_page(request, template, step, form, status, **extra):
-    """A step's own page (edit, move, delete), or for htmx just its form."""
+    """A step's own page (edit, move, delete), or for htmx just its form, opened in place
+    of the step's menu in the tree."""
     context = {
         "plan": step.plan,
         "step": step,
@@ -280,33 +290,86 @@ def _render_step_page(request, template, step, form, status, **extra):
         "max_children": MAX_CHILDREN,
         **extra,
     }
-    if request.htmx:
-        template += "#step-form"
-    return render(request, template, context, status=status)
+    if not request.htmx:
+        return render(request, template, context, status=status)
+    if request.method == "GET" and form.fields:
+        # The form replaced the menu the person used: the cursor goes to its first field.
+        next(iter(form.fields.values())).widget.attrs["autofocus"] = True
+    response = render(request, template + "#step-form", context, status=status)
+    if request.method == "GET":
+        retarget(response, f"#step-{step.code} > details > form")
+        reswap(response, "outerHTML")
+    return response
 
 
-def _changed(request, plan, anchor=None, replace_form=False, refocus=None):
+def _menu_of(step):
+    """The selector of a step's menu button in the tree, where the focus goes back to."""
+    return f"#step-{step.code} > details > summary"
+
+
+def _changed(request, plan, anchor=None, near=None, refocus=None):
     """After a change: redirect to the tree (PRG), or for htmx answer with the refreshed
     workspace, asking the next question.
 
-    `replace_form`: the request came from a form swapped into the tree, so the answer
-    replaces the whole workspace instead. `refocus`: the id of the element to put the
-    keyboard focus on once swapped (tree.js), since the one pressed is gone; a reordered
-    step's button keeps its id, and htmx keeps the focus on it by itself.
+    `near` is the node just answered: the next question stays on its branch
+    (Tree.next_to_ask); without JavaScript the redirect names that question in the URL.
+    `refocus`: a selector for the element the keyboard focus goes to once swapped, since
+    the one pressed is gone.
     """
     url = reverse("plans-tree", args=[plan.code])
-    if not request.htmx:
-        return redirect(url + (f"#step-{anchor.code}" if anchor else ""))
     tree = Tree.for_plan(plan)
-    focus = tree.next_to_ask()
+    if near is not None:
+        near = tree.node_for(near.step) if near.step is None or near.step.pk in tree.nodes else None
+    focus = tree.next_to_ask(near=near)
+    if not request.htmx:
+        if anchor is not None:
+            return redirect(f"{url}#step-{anchor.code}")
+        if near is not None and focus is not None and not focus.is_goal:
+            return redirect(f"{url}?node={focus.step.code}#guide")
+        return redirect(url)
     context = _workspace_context(
         request, tree, focus, None, _answer_form(request, tree, focus, None)
     )
-    response = render(request, WORKSPACE, context)
+    response = page_update(request, PAGE, ["workspace"], context, focus=refocus)
     replace_url(response, url)
-    if replace_form:
-        retarget(response, "#tree-workspace")
-        reswap(response, "outerHTML")
-    if refocus:
-        trigger_client_event(response, "tree-refocus", {"id": refocus}, after="settle")
     return response
+
+
+@login_required
+@require_safe
+def node_action(request, code):
+    """A step's menu in the tree: one GET form per step, its buttons naming the action.
+
+    Without JavaScript each action goes to its own page (or the question, on the tree
+    page); with htmx (hx-boost on the tree) the question fills the workspace and the
+    edit, move and delete forms open in place of the menu.
+    """
+    step = get_step_for_owner(request, code)
+    # The button pressed is the one name in the query ("?edit=").
+    action = next((name for name in NODE_ACTIONS if name in request.GET), None)
+    if action == "ask":
+        query = f"?node={step.code}" + ("" if _askable(step) else "&answer=no")
+        url = reverse("plans-tree", args=[step.plan.code]) + query
+        if not request.htmx:
+            return redirect(url + "#guide")
+        tree = Tree.for_plan(step.plan)
+        node = tree.node_for(step)
+        answer = None if _askable(step) else "no"
+        form = _answer_form(request, tree, node, answer)
+        response = _render_workspace(request, tree, node, answer, form, autofocus=True)
+        push_url(response, url)
+        return response
+    if action == "open":
+        url = reverse("plans-step-detail", args=[step.code])
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    views = {"edit": step_edit, "move": step_move, "delete": step_delete}
+    if action not in views:
+        return HttpResponseBadRequest("Choose an action from the step's menu.")
+    if not request.htmx:
+        return redirect(f"plans-tree-step-{action}", step.code)
+    return views[action](request, code)
+
+
+def _askable(step):
+    """True for a step whose question (“within a week?”) is still open to answer."""
+    return step.status == step.Status.OPEN and step.due_date is None

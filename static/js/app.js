@@ -15,8 +15,13 @@
     root.querySelectorAll("select[data-browser-tz]").forEach(function (select) {
       if (select.dataset.keepZone === "true") return;
       if (select.value && select.value !== "UTC") return;
-      var option = select.querySelector('option[value="' + zone.replace(/"/g, "") + '"]');
-      if (option) select.value = zone;
+      var aliases = {};
+      try {
+        aliases = JSON.parse(select.dataset.zoneAliases || "{}");
+      } catch (e) {}
+      var wanted = aliases[zone] || zone;
+      var option = select.querySelector('option[value="' + wanted.replace(/"/g, "") + '"]');
+      if (option) select.value = wanted;
     });
   }
 
@@ -46,7 +51,46 @@
       navigator.serviceWorker.register(worker).catch(function () {});
     });
   }
+  // After an htmx action the keyboard focus must not fall to the page's start: the
+  // server names where it goes (careerplan.htmx, `cp-focus`): the control that replaced
+  // the one pressed, the next question, the first field to fix. It is scrolled into view
+  // only as far as needed, so a mouse user's page barely moves.
+  function moveFocus(target) {
+    if (!target) return false;
+    if (!target.matches("a[href], button, input, select, textarea, summary, [tabindex]")) {
+      target.setAttribute("tabindex", "-1");
+    }
+    target.focus({ preventScroll: true });
+    target.scrollIntoView({ block: "nearest" });
+    return true;
+  }
+
+  document.addEventListener("cp-focus", function (event) {
+    var selector = event.detail.selector;
+    moveFocus(document.querySelector(selector));
+    // Once more after the swap's last steps, should anything have taken the focus away.
+    window.setTimeout(function () {
+      var target = document.querySelector(selector);
+      if (target && document.activeElement !== target) moveFocus(target);
+    }, 50);
+  });
+
+  // Whatever happened, the focus never stays lost on the body. (An answer swapped only out
+  // of band settles on elements no longer in the page, whose events never reach the
+  // document: the request's end does.)
+  function keepFocus() {
+    window.setTimeout(function () {
+      var active = document.activeElement;
+      if (!active || active === document.body) moveFocus(document.getElementById("main"));
+    }, 100);
+  }
+  document.addEventListener("htmx:afterRequest", keepFocus);
+
   document.addEventListener("htmx:afterSettle", function (event) {
     preselectBrowserZone(event.target);
+    var xhr = event.detail.xhr;
+    // A refused form (422) comes back with its messages: start at the first field to fix.
+    if (xhr && xhr.status === 422) moveFocus(document.querySelector(".is-invalid"));
+    keepFocus();
   });
 })();

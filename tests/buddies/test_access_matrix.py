@@ -48,6 +48,7 @@ LOGGED_IN_OUTSIDERS = [
 DEACTIVATED = ["deactivated_buddy", "deactivated_planner"]
 ANONYMOUS = ["anonymous", "link_holder", "revoked_link_holder", *DEACTIVATED]
 ALL_BUT_OWNER = LOGGED_IN_OUTSIDERS + ANONYMOUS
+EVERYONE = [*ALL_BUT_OWNER, "owner"]
 
 # Which object a `code` in a path names, by the path's leading segments.
 CODE_KINDS = [
@@ -273,19 +274,21 @@ def progress_expectations():
         # (url name, whose code or token, method): {role: status}
         ("buddies-progress", "buddy", "get"): {"buddy": 200},
         ("buddies-progress", "buddy", "post"): dict.fromkeys([*LOGGED_IN_OUTSIDERS, "owner"], 405),
-        ("buddies-progress", "revoked_buddy", "get"): {},
+        # An ended buddyship says so to its own buddy (410) and is 404 to anyone else; a
+        # dead link says so to whoever holds it.
+        ("buddies-progress", "revoked_buddy", "get"): {"revoked_buddy": 410},
         # A cheer is the one thing a buddy may write: a note to the planner (the htmx
         # form gets its panel back, the plain one a redirect).
         ("buddies-cheer", "buddy", "post"): {"buddy": (302, 200)},
-        ("buddies-cheer", "revoked_buddy", "post"): {},
+        ("buddies-cheer", "revoked_buddy", "post"): {"revoked_buddy": 410},
         ("buddies-leave", "other_plan_buddy", "get"): {"other_plan_buddy": 200},
         ("buddies-link-progress", "link", "get"): dict.fromkeys([*ALL_BUT_OWNER, "owner"], 200),
-        ("buddies-link-progress", "revoked_link", "get"): {},
+        ("buddies-link-progress", "revoked_link", "get"): dict.fromkeys(EVERYONE, 410),
         ("buddies-link-progress", "link", "post"): dict.fromkeys([*ALL_BUT_OWNER, "owner"], 405),
-        ("buddies-link-cheer", "revoked_link", "post"): {},
-        ("buddies-link-leave", "revoked_link", "post"): {},
+        ("buddies-link-cheer", "revoked_link", "post"): dict.fromkeys(EVERYONE, 410),
+        ("buddies-link-leave", "revoked_link", "post"): dict.fromkeys(EVERYONE, 410),
         # A deactivated buddy sees and writes nothing; nor does anyone, about a
-        # deactivated planner, signed in or through a link.
+        # deactivated planner, signed in or through a link: they are gone (404).
         ("buddies-progress", "deactivated_buddy", "get"): {},
         ("buddies-cheer", "deactivated_buddy", "post"): {},
         ("buddies-progress", "deactivated_planner", "get"): {},

@@ -284,7 +284,7 @@ def test_revoke_asks_first_then_ends_the_buddyship_and_its_links(owner_client, o
     assert follower.status == Buddyship.Status.REVOKED
     assert follower.ended is not None
     assert ShareLink.objects.get().revoked is not None
-    assert Client().get(reverse("buddies-link-progress", args=[token])).status_code == 404
+    assert Client().get(reverse("buddies-link-progress", args=[token])).status_code == 410
 
 
 def test_rotate_link_kills_the_old_one_and_mails_the_new(owner_client, owner, plan):
@@ -298,7 +298,7 @@ def test_rotate_link_kills_the_old_one_and_mails_the_new(owner_client, owner, pl
     new = notification.payload["secret"]
     assert new != old
     anonymous = Client()
-    assert anonymous.get(reverse("buddies-link-progress", args=[old])).status_code == 404
+    assert anonymous.get(reverse("buddies-link-progress", args=[old])).status_code == 410
     assert anonymous.get(reverse("buddies-link-progress", args=[new])).status_code == 200
     assert ShareLink.objects.filter(buddyship=follower, revoked__isnull=True).count() == 1
 
@@ -309,7 +309,7 @@ def test_revoke_link_turns_it_off(owner_client, owner, plan):
 
     owner_client.post(reverse("buddies-link-revoke", args=[follower.code]))
 
-    assert Client().get(reverse("buddies-link-progress", args=[token])).status_code == 404
+    assert Client().get(reverse("buddies-link-progress", args=[token])).status_code == 410
     follower.refresh_from_db()
     assert follower.status == Buddyship.Status.ACTIVE
 

@@ -2,6 +2,7 @@
 shows, what it never shows, cheers, leaving, and its query ceiling."""
 
 import datetime
+import uuid
 
 import pytest
 from django.test import Client
@@ -91,10 +92,22 @@ def test_another_planners_buddyship_code_is_404(buddy_client, buddy, stranger):
     assert buddy_client.get(progress_url(theirs)).status_code == 404
 
 
-def test_progress_page_is_404_once_the_buddyship_ends(buddy_client, buddyship):
+def test_progress_page_says_the_buddyship_ended_with_410(buddy_client, buddyship, owner):
     buddyship.revoke()
 
-    assert buddy_client.get(progress_url(buddyship)).status_code == 404
+    response = buddy_client.get(progress_url(buddyship))
+    assert response.status_code == 410
+    assert f"{owner.display_name} stopped sharing this plan" in response.text
+    assert owner.email not in response.text
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_an_unknown_progress_page_is_the_sites_own_404_even_in_debug(buddy_client, settings):
+    settings.DEBUG = True
+    response = buddy_client.get(reverse("buddies-progress", args=[uuid.uuid4()]))
+    assert response.status_code == 404
+    assert "We couldn't find that page" in response.text
+    assert "URLconf" not in response.text
 
 
 def test_progress_page_redirects_anonymous_to_login(client, buddyship):
@@ -121,12 +134,27 @@ def test_link_holder_sees_the_same_page_and_nothing_private(owner, plan, steps):
     assert ShareLink.objects.get().last_used is not None
 
 
-def test_a_link_of_a_revoked_buddy_is_404(owner, plan):
+@pytest.mark.parametrize(
+    ("end", "page_says"),
+    [
+        (lambda follower: follower.revoke(), "stopped sharing this plan"),
+        (lambda follower: follower.new_link(), "This link no longer works"),
+        (lambda follower: follower.leave(), "You stopped being"),
+    ],
+    ids=["revoked", "replaced", "left"],
+)
+def test_a_dead_link_says_why_with_410(owner, plan, end, page_says):
     follower = make_buddyship(owner, [plan])
     token = make_link(follower)
-    follower.revoke()
+    end(follower)
 
-    assert Client().get(reverse("buddies-link-progress", args=[token])).status_code == 404
+    response = Client().get(reverse("buddies-link-progress", args=[token]))
+    assert response.status_code == 410
+    assert page_says in response.text
+
+
+def test_an_unknown_link_is_404(db):
+    assert Client().get(reverse("buddies-link-progress", args=["nope"])).status_code == 404
 
 
 def test_cheer_from_the_progress_page_reaches_the_planner(buddy_client, buddyship, steps):
@@ -204,7 +232,9 @@ def test_buddy_can_leave_and_loses_access_at_once(buddy_client, buddyship):
     assert response.status_code == 200
     buddyship.refresh_from_db()
     assert buddyship.status == Buddyship.Status.LEFT
-    assert buddy_client.get(progress_url(buddyship)).status_code == 404
+    gone = buddy_client.get(progress_url(buddyship))
+    assert gone.status_code == 410
+    assert "You stopped being" in gone.text
 
 
 def test_link_holder_can_leave_and_the_link_dies(owner, plan):
@@ -217,7 +247,7 @@ def test_link_holder_can_leave_and_the_link_dies(owner, plan):
     follower.refresh_from_db()
     assert follower.status == Buddyship.Status.LEFT
     assert ShareLink.objects.get().revoked is not None
-    assert client.get(reverse("buddies-link-progress", args=[token])).status_code == 404
+    assert client.get(reverse("buddies-link-progress", args=[token])).status_code == 410
 
 
 def test_one_person_can_be_buddy_to_several_planners(buddy, buddyship, stranger):

@@ -123,7 +123,7 @@ def later_steps(buddy, page, step, screenshot):
     expect(buddy.locator(".wallchart")).to_contain_text("Overdue")
     buddy.get_by_label("Add a few words (optional)").fill("Proud of you.")
     buddy.get_by_role("button", name="Send a cheer").click()
-    expect(buddy.get_by_role("status")).to_contain_text("Cheer sent!")
+    expect(buddy.locator("#messages")).to_contain_text("Cheer sent!")
     expect(buddy.locator("#sent-notes")).to_contain_text("Proud of you.")
     buddy.screenshot(path=str(ARTIFACTS / "buddy-4-cheer-from-progress.png"), full_page=True)
     assert Note.objects.count() == 2
@@ -144,6 +144,7 @@ def test_invited_person_signs_up_with_the_address_and_accepts(page, live_server,
     invitation = Buddyship.objects.create(planner=planner, email="nadia@example.com", name="Nadia")
     invitation.plans.set([plan])
     token = invitation.issue_invitation()
+    mail.outbox.clear()
 
     page.goto(f"/buddies/invitation/{token}/")
     page.get_by_role("link", name="Sign up to accept").click()
@@ -153,21 +154,29 @@ def test_invited_person_signs_up_with_the_address_and_accepts(page, live_server,
     page.locator("#id_password1").fill("a long and unusual passphrase")
     page.locator("#id_password2").fill("a long and unusual passphrase")
     page.get_by_role("button", name="Sign Up").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Verify")
-    confirm = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body)
-    page.goto(confirm.group(0))
-    page.get_by_role("button", name="Confirm").click()
-    page.goto("/accounts/login/")
-    page.locator("#id_login").fill("nadia@example.com")
-    page.locator("#id_password").fill("a long and unusual passphrase")
-    page.get_by_role("button", name="Sign In", exact=True).click()
 
-    # The invitation waits on the buddies page: no need to find the email again.
-    page.goto("/buddies/")
-    page.get_by_role("button", name="Accept Olivia Owner's invitation").click()
+    # The link in the email proved the address: signed in at once, no second email, and
+    # back on the invitation.
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Be Olivia Owner's Career Change Buddy?"
+    )
+    assert mail.outbox == []
+    page.get_by_role("button", name="Accept").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Olivia Owner's progress")
     expect(page.get_by_text(plan.goal)).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "buddy-6-signed-up-and-accepted.png"), full_page=True)
     invitation.refresh_from_db()
     assert invitation.status == Buddyship.Status.ACTIVE
     assert invitation.user.email == "nadia@example.com"
+
+    # Her home leads to the person she supports; once removed, a clear page says so.
+    page.goto("/dashboard/")
+    page.get_by_role("link", name="Olivia Owner's progress").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Olivia Owner's progress")
+    invitation.revoke()
+    response = page.reload()
+    assert response.status == 410
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Olivia Owner stopped sharing this plan"
+    )
+    page.screenshot(path=str(ARTIFACTS / "buddy-7-removed.png"), full_page=True)

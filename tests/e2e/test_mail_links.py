@@ -9,9 +9,11 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from buddies.models import Buddyship, Note
-from buddies.outbox import sender, sweep
+from buddies.models import Buddyship, Note, Notification
+from buddies.outbox import messages, rows, sender, sweep
+from tests.buddies.pipeline import urls_in
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.pages import log_in
 from tests.factories import PlanFactory, StepFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -93,3 +95,74 @@ def test_buddy_unsubscribes_from_the_email_and_a_broken_link_says_so(
     expect(page.get_by_role("heading", level=1)).to_have_text("This link doesn\u2019t work")
     screenshot("mail-5-broken-link")
     assert ARTIFACTS.joinpath("mail-5-broken-link.png").exists()
+
+
+def test_every_link_in_every_email_leads_to_the_served_address(page, live_server, settings):
+    """Buddy emails (every kind, built as the sender builds them) and account emails (as a
+    person's own actions send them) link only to the address the app is served on, and
+    every link opens there (no 404, no 500). `make run` sets SITE_URL from its port the
+    same way the test does from the live server's."""
+    settings.SITE_URL = live_server.url
+    served = live_server.url + "/"
+    planner = UserFactory(display_name="Olivia Owner", email="olivia@example.com")
+    plan = PlanFactory(owner=planner)
+    step = StepFactory(plan=plan, title="Visit three bookshops")
+    buddyship = Buddyship.objects.create(
+        planner=planner, email="fern@example.com", name="Fern", status=Buddyship.Status.ACTIVE
+    )
+    buddyship.plans.add(plan)
+    invited = Buddyship.objects.create(planner=planner, email="ivy@example.com", name="Ivy")
+    invited.plans.add(plan)
+    invited.issue_invitation()
+    buddyship.new_link()
+    for kind, payload in [
+        (Notification.Kind.COMMITMENT, {"steps": [str(step.code)]}),
+        (Notification.Kind.CHECKUP, {}),
+        (Notification.Kind.CELEBRATION, {}),
+        (Notification.Kind.ANSWER, {"outcome": "done"}),
+        (Notification.Kind.DIGEST, {"since": "2026-03-09", "today": "2026-03-16"}),
+    ]:
+        about = None if kind in (Notification.Kind.COMMITMENT, Notification.Kind.DIGEST) else step
+        rows.enqueue(kind, buddyship, "key", step=about, payload=payload)
+    emails = [
+        messages.build_message(row)
+        for row in Notification.objects.select_related("buddyship__planner", "step__plan")
+    ]
+    assert {row.kind for row in Notification.objects.all()} == set(Notification.Kind)
+
+    # Account emails, from the pages a person uses.
+    mail.outbox.clear()
+    # A new address (verification), and one with an account already (a warning to it).
+    for name, address in (
+        ("Nadia Newcomer", "nadia@example.com"),
+        ("Olivia", "olivia@example.com"),
+    ):
+        page.goto("/accounts/signup/")
+        page.locator("#id_display_name").fill(name)
+        page.locator("#id_email").fill(address)
+        page.locator("#id_password1").fill("a long and unusual passphrase")
+        page.locator("#id_password2").fill("a long and unusual passphrase")
+        page.get_by_role("button", name="Sign Up").click()
+    for address in ("olivia@example.com", "nobody@example.com"):
+        page.goto("/accounts/password/reset/")
+        page.locator("#id_email").fill(address)
+        page.get_by_role("button", name="Reset My Password").click()
+    log_in(page, "olivia@example.com")
+    page.goto("/accounts/email/")
+    page.locator("#id_email").fill("olivia.new@example.com")
+    page.get_by_role("button", name="Change Email").click()
+    account = list(mail.outbox)
+    assert len(account) == 5, [m.subject for m in account]
+
+    links = set()
+    for message in emails + account:
+        bodies = [message.body] + [html for html, _type in message.alternatives]
+        found = set(urls_in(" ".join(bodies) + message.extra_headers.get("List-Unsubscribe", "")))
+        assert found, message.subject
+        for url in found:
+            # The site's own address, shown as text, may come without its final slash.
+            assert (url + "/").startswith(served), f"{message.subject}: {url}"
+        links |= found
+    for url in sorted(links):
+        response = page.request.get(url, max_redirects=0)
+        assert response.status < 400, f"{url}: {response.status}"

@@ -78,6 +78,9 @@ def test_newcomer_plans_a_goal_down_to_a_first_step_and_prints_the_wall_chart(
     page.get_by_role("button", name="Commit").click()
     expect(page.locator("#way-forward")).to_contain_text("You have committed to")
     committed = Step.objects.get(plan=plan, source=Step.Source.GROW)
+    # The focus goes to the new commitment, and the sheet says when a buddy hears of it.
+    expect(page.locator(".grow-committed").first).to_be_focused()
+    expect(page.locator("#grow-work")).to_contain_text("within about five minutes")
     assert committed.events.filter(kind=StepEvent.Kind.COMMITTED).exists()
     screenshot("plan-03-grow-sheet")
 
@@ -113,7 +116,7 @@ def test_newcomer_plans_a_goal_down_to_a_first_step_and_prints_the_wall_chart(
     expect(page.get_by_text("The step is saved.")).to_be_visible()
     page.get_by_role("link", name=plan.goal).click()
     page.get_by_role("button", name=f"Mark done: {levels[-1]}").click()
-    expect(page.get_by_text("You earned:")).to_contain_text("a trip to the cinema")
+    expect(page.locator(".step-celebration")).to_contain_text("You earned: a trip to the cinema")
     expect(page.locator("#plan-progress")).to_contain_text("1 of 2 steps done")
     screenshot("plan-05-reward")
     leaf.refresh_from_db()

@@ -101,19 +101,27 @@ def test_the_calendar_heats_days_by_steps_done_and_marks_entries(owner, make_ent
     calendar = journal.year_calendar(
         owner, 2026, JournalEntry.objects.for_owner(owner).codes_by_date(), D(2026, 11, 24)
     )
-    may = {d.date.day: d for d in calendar.months[4].days}
+    may_month = next(m for m in calendar.months if m.first == D(2026, 5, 1))
+    may = {d.date.day: d for d in may_month.days}
     assert [may[day].level for day in range(1, 7)] == [1, 2, 2, 3, 3, 0]
     assert may[4].journaled
     assert may[4].entry_code == entry.code
     assert not may[3].journaled
     assert (calendar.journaled, calendar.steps, calendar.active_days) == (1, 17, 5)
-    assert (calendar.months[4].journaled, calendar.months[4].steps) == (1, 17)
+    assert (may_month.journaled, may_month.steps) == (1, 17)
+
+
+def test_the_calendar_starts_with_this_month_and_stops_there(owner):
+    this_year = journal.year_calendar(owner, 2026, {}, D(2026, 11, 24))
+    assert [m.first.month for m in this_year.months] == list(range(11, 0, -1))
+    last_year = journal.year_calendar(owner, 2025, {}, D(2026, 11, 24))
+    assert [m.first.month for m in last_year.months] == list(range(12, 0, -1))
 
 
 def test_the_calendar_has_every_day_of_the_year_in_monday_first_weeks(owner):
     calendar = journal.year_calendar(owner, 2028, {}, D(2026, 11, 24))
     assert len(calendar.days) == 366
-    february = calendar.months[1]
+    february = calendar.months[-2]
     assert february.weeks[0][:1] == [None]  # 1 February 2028 is a Tuesday
     assert february.weeks[0][1].date == D(2028, 2, 1)
     assert all(len(week) == 7 for month in calendar.months for week in month.weeks)

@@ -607,7 +607,7 @@ def test_committed_step_shows_its_state(owner_client, option, plan):
     )
     option.save()
     chip = re.compile(
-        r'grow-committed state-chip state-(\w+)">(?:(?!</li>).)*badge[^>]*>(\w+)<', re.S
+        r'grow-committed state-chip state-(\w+)"[^>]*>(?:(?!</li>).)*badge[^>]*>(\w+)<', re.S
     )
     html = owner_client.get(_sheet(option.session)).content.decode()
     assert chip.findall(html) == [("overdue", "Overdue")]

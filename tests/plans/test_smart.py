@@ -170,18 +170,114 @@ def test_empty_relevance_fails_relevant(relevance):
 
 @pytest.mark.parametrize(
     ("days", "ok"),
-    [(0, False), (7, False), (27, False), (28, True), (400, True), (-5, True)],
+    [(0, False), (7, False), (27, False), (28, True), (400, True)],
 )
 def test_target_under_four_weeks_away_advises_breaking_down(days, ok):
-    # A past date is the time-bound check's business, not this one's.
     result = feedback(target_date=TODAY + timedelta(days=days))["A"]
     assert result.ok is ok
+    assert not result.waiting
     if not ok:
         assert "Break it down" in result.advice
 
 
-def test_no_target_date_leaves_achievable_to_time_bound():
-    assert feedback(target_date=None)["A"].ok
+@pytest.mark.parametrize("target_date", [None, TODAY - timedelta(days=5)])
+def test_achievable_waits_for_a_target_date_still_ahead(target_date):
+    # No date, or one already past: Time-bound says what to fix, and Achievable neither
+    # ticks ("enough time") nor warns.
+    result = feedback(target_date=target_date)["A"]
+    assert not result.ok
+    assert result.waiting
+    assert "Time-bound" in result.advice
+
+
+# The seed's own examples, letter by letter: "+" ticked, "!" needs work, "." waiting.
+SEED = {
+    "goal_only": {"measure": "", "relevance": "", "target_date": None},
+    "complete": {},
+}
+
+
+@pytest.mark.parametrize(
+    ("goal", "fields", "expected"),
+    [
+        # The issue's own case: "I will leave my job" with no date.
+        ("I will leave my job", "goal_only", "S! M! A. R! T! Positive!"),
+        ("I will leave my job", "complete", "S! M+ A+ R+ T+ Positive!"),
+        ("I will leave my job by March", "goal_only", "S! M+ A. R! T! Positive!"),
+        ("I will quit my job", "goal_only", "S! M! A. R! T! Positive!"),
+        (
+            "I will be running my own children's clothing shop by June 2027",
+            "goal_only",
+            "S+ M+ A. R! T! Positive+",
+        ),
+        (
+            "I will be running my own children's clothing shop by June 2027",
+            "complete",
+            "S+ M+ A+ R+ T+ Positive+",
+        ),
+        (
+            "I will be working in a team that values my ideas",
+            "goal_only",
+            "S+ M! A. R! T! Positive+",
+        ),
+        # "Start anywhere" gives a placeholder goal: it is not specific, and says so.
+        ("I will be working in a career I have chosen", "complete", "S! M+ A+ R+ T+ Positive+"),
+        (
+            "I will be running my own bookshop with a coffee corner in my home town",
+            "complete",
+            "S+ M+ A+ R+ T+ Positive+",
+        ),
+    ],
+)
+def test_the_seeds_examples_get_consistent_advice(goal, fields, expected):
+    results = feedback(goal=goal, **SEED[fields])
+    marks = " ".join(
+        f"{letter}{'+' if r.ok else '.' if r.waiting else '!'}" for letter, r in results.items()
+    )
+    assert marks == expected
+
+
+def test_a_goal_phrased_as_leaving_is_not_ticked_as_specific():
+    result = feedback(goal="I will leave my job in accounts by March")["S"]
+    assert not result.ok
+    assert "what you are leaving" in result.advice
+
+
+@pytest.mark.parametrize(
+    "goal",
+    [
+        "I will leave my job",
+        "I will be doing something else",
+        "I will be running my own bookshop café in York",
+        "Quit",
+        "I will stop",
+    ],
+)
+@pytest.mark.parametrize(
+    "target_date",
+    [None, TODAY - timedelta(days=1), TODAY + timedelta(days=10), TODAY + timedelta(days=400)],
+)
+def test_no_letter_is_ticked_on_grounds_another_refutes(goal, target_date):
+    results = feedback(goal=goal, target_date=target_date)
+    if not results["Positive"].ok:
+        assert not results["S"].ok
+    if target_date is None or target_date < TODAY:
+        assert not results["T"].ok
+        assert not results["A"].ok
+    # Every letter has advice, and only Achievable ever waits.
+    assert all(r.advice for r in results.values())
+    assert [letter for letter, r in results.items() if r.waiting] in ([], ["A"])
+
+
+@pytest.mark.parametrize(
+    ("goal", "ok"),
+    [
+        ("I will be working in a new career by 2028", False),
+        ("I will be running a career-coaching business in Leeds", True),
+    ],
+)
+def test_vague_phrases_are_matched_as_whole_words(goal, ok):
+    assert feedback(goal=goal)["S"].ok is ok
 
 
 def test_none_goal_is_treated_as_empty():

@@ -196,7 +196,7 @@ def test_a_step_row_says_overdue_from_the_day_after_its_date(owner_client, plan,
     today, yesterday = element(html, edge["today"]), element(html, edge["yesterday"])
     assert "state-due" in today
     assert "Overdue" not in today
-    assert ">today</time>" in today
+    assert ">due today</time>" in today
     assert "state-overdue" in yesterday
     assert ">Overdue</span>" in yesterday
 
@@ -245,7 +245,7 @@ def test_a_committed_option_on_the_grow_sheet_says_overdue_by_the_same_rule(owne
 
     html = owner_client.get(reverse("plans-grow-detail", args=[session.code])).text
 
-    chips = re.findall(r'grow-committed state-chip state-(\w+)">\s*<a[^>]*>([^<]+)</a>', html)
+    chips = re.findall(r'grow-committed state-chip state-(\w+)"[^>]*>\s*<a[^>]*>([^<]+)</a>', html)
     assert {title: state for state, title in chips} == {
         "Due today": "due",
         "Due yesterday": "overdue",

@@ -165,6 +165,26 @@ def test_answers_are_followed_down_before_the_next_sibling():
     assert tree.next_to_ask().step.pk == 6
 
 
+def test_the_guide_stays_on_the_branch_being_drilled_until_it_is_done():
+    # Goal -> 1, 2 (both still to answer); 2 was asked about first and answered with 3, 4.
+    tree = memory_tree([open_step(1), open_step(2), open_step(3, 2), open_step(4, 2)])
+    two, three = tree.nodes[2], tree.nodes[3]
+
+    assert tree.next_to_ask().step.pk == 1  # in tree order alone, step 1 comes first...
+    assert tree.next_to_ask(near=two).step.pk == 3  # ...but the answers to 2 come next
+    # Once 3 has its date, the rest of 2's branch still comes before step 1.
+    dated = memory_tree([open_step(1), open_step(2), open_step(3, 2, due=TODAY), open_step(4, 2)])
+    assert dated.next_to_ask(near=dated.nodes[3]).step.pk == 4
+    assert dated.next_to_ask().step.pk == 1
+    # With 2's branch done, the guide moves on to what is left: step 1.
+    done = memory_tree(
+        [open_step(1), open_step(2), open_step(3, 2, due=TODAY), open_step(4, 2, due=TODAY)]
+    )
+    assert done.next_to_ask(near=done.nodes[4]).step.pk == 1
+    assert three.needs_answer
+    assert not two.needs_answer
+
+
 def test_nothing_is_left_to_ask_when_every_branch_ends_in_an_action_step():
     tree = memory_tree([open_step(1), open_step(2, 1, due=TODAY), (3, None, None, "done")])
 
@@ -356,25 +376,81 @@ def test_a_steps_own_pages_are_full_pages_and_htmx_forms(owner_client, step, htm
         assert fragment.text.lstrip().startswith("<form"), name
 
 
-def test_every_action_in_the_tree_is_a_named_link_or_button(owner_client, plan):
+def test_each_step_has_one_menu_of_named_actions(owner_client, plan):
     dated = tree_step(plan, "Call Anna", due_date=TODAY + timedelta(days=1))
     undated = tree_step(plan, "Find a location")
 
     html = owner_client.get(tree_url(plan)).text
 
-    for label in [
-        "Break it down: Call Anna",
-        "Move down: Call Anna",
-        "Edit: Call Anna",
-        "Move: Call Anna",
-        "Delete: Call Anna",
-        "Ask about it: Find a location",
-        "Move up: Find a location",
+    menus = re.findall(r'<li id="step-([0-9a-f-]+)"[^>]*><details>', html)
+    assert menus == [str(dated.code), str(undated.code)]
+    for step, actions in [
+        (dated, ["Break it down", "Open the step", "Edit", "Move", "Delete"]),
+        (undated, ["Ask about it", "Edit", "Move", "Delete"]),
     ]:
-        assert f'aria-label="{label}"' in html, label
-    assert "Move up: Call Anna" not in html  # already first
-    assert f"?node={dated.code}&amp;answer=no" in html
-    assert f"?node={undated.code}#guide" in html
+        menu = html[html.index(f'<li id="step-{step.code}"') :]
+        menu = menu[: menu.index("</form>")]
+        assert f'<form action="{reverse("plans-tree-step", args=[step.code])}">' in menu
+        assert re.findall(r'<button name="\w+">([^<]+)</button>', menu) == actions
+        # The summary that opens the menu is named by the step itself.
+        summary = menu[menu.index("<summary>") : menu.index("</summary>")]
+        assert f'{step.title} <span class="badge' in summary
+
+
+@pytest.mark.parametrize(
+    ("action", "name"),
+    [
+        ("edit", "plans-tree-step-edit"),
+        ("move", "plans-tree-step-move"),
+        ("delete", "plans-tree-step-delete"),
+        ("open", "plans-step-detail"),
+    ],
+)
+def test_a_menu_action_without_javascript_goes_to_its_page(owner_client, step, action, name):
+    response = owner_client.get(reverse("plans-tree-step", args=[step.code]), {action: ""})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse(name, args=[step.code])
+
+
+def test_asking_from_the_menu_goes_to_the_question(owner_client, plan, step, htmx_headers):
+    url = reverse("plans-tree-step", args=[step.code])
+
+    plain = owner_client.get(url, {"ask": ""})
+    assert plain["Location"] == f"{tree_url(plan)}?node={step.code}#guide"
+    swapped = owner_client.get(url, {"ask": ""}, headers=htmx_headers)
+    assert re.search(r'<blockquote class="tree-focus">\s*Find a location', swapped.text)
+    assert swapped["HX-Push-Url"] == f"{tree_url(plan)}?node={step.code}"
+
+
+def test_a_menu_action_with_htmx_opens_its_form_in_place_of_the_menu(
+    owner_client, step, htmx_headers
+):
+    response = owner_client.get(
+        reverse("plans-tree-step", args=[step.code]), {"edit": ""}, headers=htmx_headers
+    )
+
+    assert response.text.lstrip().startswith("<form")
+    assert "autofocus" in response.text
+    assert response["HX-Retarget"] == f"#step-{step.code} > details > form"
+    assert response["HX-Reswap"] == "outerHTML"
+
+
+def test_an_unknown_menu_action_is_a_bad_request(owner_client, step, stranger_client):
+    url = reverse("plans-tree-step", args=[step.code])
+    assert owner_client.get(url, {"explode": ""}).status_code == 400
+    assert stranger_client.get(url, {"edit": ""}).status_code == 404
+
+
+def test_the_date_form_takes_an_optional_reward(owner_client, owner, plan, step):
+    response = owner_client.post(
+        reverse("plans-tree-step-date", args=[step.code]),
+        {"due_date": TODAY + timedelta(days=2), "reward": "a bar of chocolate"},
+    )
+
+    assert response.status_code == 302
+    step.refresh_from_db()
+    assert (step.due_date, step.reward) == (TODAY + timedelta(days=2), "a bar of chocolate")
 
 
 def test_a_step_code_of_another_plan_in_the_query_is_404(owner_client, plan, owner):
@@ -390,7 +466,7 @@ def test_a_step_code_of_another_plan_in_the_query_is_404(owner_client, plan, own
 
 def first_step_li(html):
     """Return the code of the tree item marked as the first step, checking there is one."""
-    found = re.findall(r'<li id="step-([0-9a-f-]+)" class="tree-node tree-node-first', html)
+    found = re.findall(r'<li id="step-([0-9a-f-]+)" class="tree-node-first', html)
     assert len(found) == 1, found
     return found[0]
 
@@ -532,8 +608,7 @@ def test_an_overdue_first_step_says_it_was_due(owner_client, plan):
     assert first_step_li(response.text) == str(step.code)
     assert "was due" in response.text
     step_page = reverse("plans-step-detail", args=[step.code])
-    assert f'<a class="tree-title" href="{step_page}">Call Anna</a>' in response.text
-    assert f'href="{step_page}">Open it to check it off or add a reward</a>' in response.text
+    assert f'href="{step_page}">Open it to check it off</a>' in response.text
 
 
 def test_asking_about_a_dated_step_offers_to_break_it_down(owner_client, plan):
@@ -556,9 +631,14 @@ def test_htmx_answers_return_the_next_question_and_the_message(owner_client, pla
     assert response.status_code == 200
     assert "<html" not in response.text
     assert re.search(r'<blockquote class="tree-focus">\s*Find a location', response.text)
-    assert 'id="messages" aria-live="polite" hx-swap-oob="true"' in response.text
+    assert 'id="tree-workspace" class="row g-4"' in response.text
+    assert 'hx-swap-oob="true"' in response.text
+    assert response["HX-Reswap"] == "none"  # everything comes out of band
+    assert 'id="messages" class="messages" aria-live="polite" hx-swap-oob="innerHTML"' in (
+        response.text
+    )
     assert json.loads(response["HX-Trigger-After-Settle"]) == {
-        "tree-refocus": {"id": "guide-heading"}
+        "cp-focus": {"selector": "#guide-heading"}
     }
     assert "Added 2 steps under your goal" in response.text
     assert response["HX-Replace-Url"] == tree_url(plan)
@@ -773,14 +853,13 @@ def test_htmx_edit_answers_with_the_workspace_in_place_of_the_form(
     )
 
     assert response.status_code == 200
-    assert response["HX-Retarget"] == "#tree-workspace"
-    assert response["HX-Reswap"] == "outerHTML"
+    assert 'id="tree-workspace"' in response.text
+    assert response["HX-Reswap"] == "none"
     assert "Find a shop" in response.text
-    # The keyboard focus returns to the step's own Edit link once swapped.
+    # The keyboard focus returns to the step's own menu once swapped.
     assert json.loads(response["HX-Trigger-After-Settle"]) == {
-        "tree-refocus": {"id": f"edit-{step.code}"}
+        "cp-focus": {"selector": f"#step-{step.code} > details > summary"}
     }
-    assert f'id="edit-{step.code}"' in response.text
 
 
 def test_a_refused_htmx_edit_is_the_form_again(owner_client, step, htmx_headers):
@@ -1091,7 +1170,7 @@ def test_htmx_delete_answers_with_the_workspace(owner_client, plan, branch, htmx
     )
 
     assert response.status_code == 200
-    assert response["HX-Retarget"] == "#tree-workspace"
+    assert 'id="tree-workspace"' in response.text
     assert "Deleted “One”." in response.text
 
 
@@ -1151,3 +1230,19 @@ def test_the_move_and_delete_pages_run_the_same_queries_for_5_and_500_steps(owne
             for plan in (small, large)
         ]
         assert counts[0] == counts[1], name
+
+
+def test_a_tree_of_200_steps_is_a_page_of_at_most_100_kb(owner_client, owner):
+    """The issue's measure: the page as sent, uncompressed, with titles of a realistic
+    length (40 characters), some rewards and some notes."""
+    plan = grow_tree(PlanFactory(owner=owner), 200)
+    for n, step in enumerate(plan.steps.order_by("pk")):
+        step.title = f"Ask the owner of the café on Mill Street {n}"[:40]
+        step.reward = "a bar of chocolate" if n % 5 == 0 else ""
+        step.notes = "Her number is in the red notebook." if n % 10 == 0 else ""
+        step.save(update_fields=["title", "reward", "notes"])
+
+    response = owner_client.get(tree_url(plan))
+
+    assert response.text.count("<details><summary>") == 200
+    assert len(response.content) <= 100_000, len(response.content)

@@ -1,0 +1,66 @@
+"""allauth, the careerplan way: account emails in the site's own style, and a buddy's
+invitation that survives signing up and logging in."""
+
+from allauth.account.adapter import DefaultAccountAdapter, get_adapter
+from django.urls import reverse
+
+from careerplan.mail import build_email
+
+# allauth's emails and the templates (templates/emails/<name>-*) that replace them. The
+# notifications allauth sends only with ACCOUNT_EMAIL_NOTIFICATIONS (off here) keep its
+# own text.
+ACCOUNT_EMAILS = {
+    "account/email/email_confirmation_signup": "account-verify",
+    "account/email/email_confirmation": "account-verify",
+    "account/email/password_reset_key": "account-reset",
+    "account/email/unknown_account": "account-unknown",
+    "account/email/account_already_exists": "account-exists",
+}
+# The session key of an invitation the visitor opened and has not answered yet.
+PENDING_INVITATION = "buddy_invitation"
+
+
+def remember_invitation(request, token, email):
+    """Keep an invitation for the visitor who opened it: the address it was sent to is
+    proven by the emailed link (signing up with it needs no second verification), and
+    after signing up or logging in the visitor is taken back to it."""
+    get_adapter(request).stash_verified_email(request, email)
+    request.session[PENDING_INVITATION] = token
+
+
+def forget_invitation(request):
+    request.session.pop(PENDING_INVITATION, None)
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix, email, context):
+        name = ACCOUNT_EMAILS.get(template_prefix)
+        if name is None:
+            return super().send_mail(template_prefix, email, context)
+        context = {
+            "email": email,
+            "signup": template_prefix.endswith("_signup"),
+            **context,
+        }
+        return build_email(name, context, [email]).send()
+
+    def unstash_verified_email(self, request):
+        """The invited address counts as verified only for a sign-up with that very
+        address. (allauth would otherwise add it to an account signed up with another
+        address, and make it the login, which the person did not ask for.)"""
+        proven = super().unstash_verified_email(request)
+        typed = request.POST.get("email", "") if request.method == "POST" else ""
+        return proven if proven and proven.lower() == typed.strip().lower() else None
+
+    def get_login_redirect_url(self, request):
+        """Back to an invitation opened before signing up or logging in, if there is one."""
+        token = request.session.get(PENDING_INVITATION)
+        if token:
+            return reverse("buddies-invitation", args=[token])
+        return super().get_login_redirect_url(request)
+
+    def get_signup_redirect_url(self, request):
+        token = request.session.get(PENDING_INVITATION)
+        if token:
+            return reverse("buddies-invitation", args=[token])
+        return super().get_signup_redirect_url(request)
