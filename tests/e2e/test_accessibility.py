@@ -73,6 +73,9 @@ def world():
             ("buddies", "/buddies/"),
             ("checkup-answer", f"/buddies/steps/{first.code}/answer/"),
             ("calendar-feeds", "/calendar/"),
+            ("reminders", "/reminders/"),
+            ("your-data", "/accounts/data/"),
+            ("two-factor", "/accounts/2fa/"),
             ("profile", "/accounts/profile/"),
         ],
         "buddy": [
@@ -84,6 +87,8 @@ def world():
             ("home", "/"),
             ("login", "/accounts/login/"),
             ("signup", "/accounts/signup/"),
+            ("privacy", "/privacy/"),
+            ("offline", "/offline/"),
             ("invitation", f"/buddies/invitation/{invitation}/"),
             ("link-gone", f"/buddies/p/{dead_link}/"),
             ("not-found", f"/buddies/p/{new_token()[0]}/"),

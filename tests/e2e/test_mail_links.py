@@ -7,10 +7,13 @@ import re
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from buddies.models import Buddyship, Note, Notification
 from buddies.outbox import messages, rows, sender, sweep
+from reminders.models import Reminder
+from reminders.sweep import run_pass
 from tests.buddies.pipeline import urls_in
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.pages import log_in
@@ -124,9 +127,20 @@ def test_every_link_in_every_email_leads_to_the_served_address(page, live_server
     ]:
         about = None if kind in (Notification.Kind.COMMITMENT, Notification.Kind.DIGEST) else step
         rows.enqueue(kind, buddyship, "key", step=about, payload=payload)
+    # The farewells of a closed account, to the buddy and to the planner.
+    rows.enqueue(Notification.Kind.FAREWELL, buddyship, rows.farewell_key())
+    rows.enqueue(Notification.Kind.BUDDY_LEFT, buddyship, rows.farewell_key())
+    # The planner's own reminders, written by the reminder pass: a step due today (the
+    # morning email), a plan with nothing dated this week (the nudge), no journal today.
+    StepFactory(plan=plan, title="Ring the bank", due_date=planner.local_today())
+    PlanFactory(owner=planner, goal="I will be teaching pottery evening classes by 2028")
+    Reminder.objects.filter(user=planner).update(enabled=True, next_due=timezone.now())
+    run_pass()
     emails = [
         messages.build_message(row)
-        for row in Notification.objects.select_related("buddyship__planner", "step__plan")
+        for row in Notification.objects.filter(channel=Notification.Channel.EMAIL).select_related(
+            "buddyship__planner", "step__plan", "user"
+        )
     ]
     assert {row.kind for row in Notification.objects.all()} == set(Notification.Kind)
 
