@@ -56,9 +56,11 @@ def main(argv=None):
     parser.add_argument("--rows", type=int, default=300)
     parser.add_argument("--times", type=int, default=30)
     parser.add_argument("--reconnect", action="store_true", help="CONN_MAX_AGE=0")
+    parser.add_argument("--tag", default="", help="the --tag the benchmark was run with")
     parser.add_argument("--all", action="store_true", help="show library frames too")
     args = parser.parse_args(argv)
     vendor = "sqlite" if args.db == "sqlite" else "pg"
+    tag = f"-{args.tag}" if args.tag else ""
     if args.what == "page":
         from bench.pages import production_env
 
@@ -70,7 +72,7 @@ def main(argv=None):
 
         port = free_port()
         env = {
-            **database_env(args.db, f"sweep-{vendor}-{args.steps}"),
+            **database_env(args.db, f"sweep-{vendor}-{args.steps}{tag}"),
             "DEBUG": "0",
             "SECRET_KEY": "bench-profile-" + "k" * 40,
             "EMAIL_URL": f"smtp://127.0.0.1:{port}",

@@ -2,6 +2,7 @@
 
     python bench/sweep.py --steps 1000000 --due 10000            # SQLite, var/bench/sweep-.../
     python bench/sweep.py --db postgres://postgres@127.0.0.1:5432/x --steps 10000 --due 10000
+    python bench/sweep.py --tag mine ...    # its own database (careerplan_bench_sweep-pg-...-mine)
 
 Everything runs the pipeline's own functions (buddies.outbox.sweep and .sender), never a
 copy:
@@ -360,12 +361,11 @@ def main(argv=None):
     parser.add_argument("--live", type=int, default=1000, help="steps falling due for dwell")
     parser.add_argument("--window", type=float, default=20, help="seconds they fall due over")
     parser.add_argument("--interval", type=float, default=5, help="seconds between sweeps")
-    parser.add_argument("--tag", default="", help="suffix of the result file (comparisons)")
+    parser.add_argument("--tag", default="", help="suffix of the database and result names")
     args = parser.parse_args(argv)
 
     vendor = "sqlite" if args.db == "sqlite" else "pg"
-    name = f"sweep-{vendor}-{args.steps}"
-    result_name = f"{name}-{args.tag}" if args.tag else name
+    name = f"sweep-{vendor}-{args.steps}" + (f"-{args.tag}" if args.tag else "")
     smtp_port = free_port()
     env = {
         **database_env(args.db, name),
@@ -425,7 +425,7 @@ def main(argv=None):
             flush=True,
         )
     result["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    save_result(result_name, result)
+    save_result(name, result)
     return result
 
 
