@@ -244,7 +244,9 @@ if EMAIL_URL.startswith(("smtp://", "smtps://", "submission://")):
     _mail = urlsplit(EMAIL_URL)
     _query = parse_qs(_mail.query)
     MAILERS["default"] = {
-        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        # Django's SMTP backend, writing the app's own emails without the email package's
+        # header objects (careerplan.mail.SMTPBackend).
+        "BACKEND": "careerplan.mail.SMTPBackend",
         "OPTIONS": {
             "host": _mail.hostname or "localhost",
             "port": _mail.port or (465 if _mail.scheme == "smtps" else 587),
