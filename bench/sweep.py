@@ -33,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
+    cpu_seconds,
     database_env,
     free_port,
     median,
@@ -176,14 +177,22 @@ def time_sweeps(repeat):
 
 
 def send_worker(start, results, stop_when_empty=True, stop=None):
-    """A sender process: send_pending() in batches until the outbox has nothing due."""
+    """A sender process: send_pending() in batches until the outbox has nothing due.
+    Report when it finished, what it sent, its CPU time and its database server
+    process's (PostgreSQL on this machine)."""
     setup_django()
     from django.db import connection
 
     from buddies.outbox import sender
 
     connection.ensure_connection()
+    server = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            server = cursor.fetchone()[0]
     start.wait()
+    cpu, server_cpu = time.process_time(), cpu_seconds(server) if server else None
     sent = 0
     while True:
         counts = sender.send_pending(limit=100)
@@ -194,7 +203,9 @@ def send_worker(start, results, stop_when_empty=True, stop=None):
             if stop is not None and stop.is_set():
                 break
             time.sleep(0.2)
-    results.put((time.time(), sent))
+    if server_cpu is not None:
+        server_cpu = cpu_seconds(server) - server_cpu
+    results.put((time.time(), sent, time.process_time() - cpu, server_cpu))
 
 
 def sweeper(start, stop, interval):
@@ -222,15 +233,22 @@ def time_sending(workers, rows, sink):
         process.start()
     connection.close()
     time.sleep(3)  # let each process set Django up and connect before the clock starts
-    before = sink.received
+    before, sink_cpu = sink.received, cpu_seconds(sink.process.pid)
     began = time.time()
     start.set()
     finished = [results.get(timeout=600) for _ in processes]
+    sink_cpu = cpu_seconds(sink.process.pid) - sink_cpu if sink_cpu is not None else None
     for process in processes:
         process.join()
-    elapsed = max(at for at, _ in finished) - began
-    sent = sum(count for _, count in finished)
+    elapsed = max(at for at, *_ in finished) - began
+    sent = sum(count for _, count, *_ in finished)
     received = sink.received - before
+    servers = [server for *_, server in finished]
+    per_email = {
+        "senders": sum(cpu for _, _, cpu, _ in finished),
+        "database": sum(servers) if None not in servers else None,
+        "sink": sink_cpu,
+    }
     now = timezone.now()
     stuck = Notification.objects.filter(
         kind=Notification.Kind.CHECKUP, state=Notification.State.PENDING, next_attempt__lte=now
@@ -243,6 +261,12 @@ def time_sending(workers, rows, sink):
         "per_second": sent / elapsed if elapsed else 0,
         "left_pending": stuck,
         "expected": rows,
+        # Milliseconds of CPU per email sent, by process: the machine's two cores serve
+        # all three, so their sum bounds what two senders can reach here.
+        "cpu_ms_per_email": {
+            name: round(1000 * value / sent, 2) if value is not None and sent else None
+            for name, value in per_email.items()
+        },
     }
 
 
@@ -414,10 +438,13 @@ def main(argv=None):
                 rows = prepare_send(args.send_rows)
                 outcome = time_sending(workers, rows, sink)
                 result["send"].append(outcome)
+                cpu = ", ".join(
+                    f"{name} {ms}" for name, ms in outcome["cpu_ms_per_email"].items() if ms
+                )
                 print(
                     f"[sweep] {workers} sender(s): {outcome['sent']:,} emails in "
                     f"{outcome['seconds']:.1f} s = {outcome['per_second']:.0f}/s "
-                    f"(the sink received {outcome['received']:,})",
+                    f"(the sink received {outcome['received']:,}; CPU ms per email: {cpu})",
                     flush=True,
                 )
             result["dwell"] = measure_dwell(args.live, args.window, args.interval)
