@@ -34,16 +34,12 @@ def profile_page(label, times):
 
 
 def profile_sweep():
-    from django.db.models import Max
     from django.utils import timezone
 
-    from bench.sweep import undo_sweep
+    from bench.sweep import reset_due
     from buddies.outbox import sweep
-    from plans.models import Step
 
-    last = Step.objects.aggregate(last=Max("checkup_claimed"))["last"]
-    if last is not None:
-        undo_sweep(last)
+    reset_due()  # every step the seed made due is due again, unclaimed
     return lambda: sweep.sweep_checkups(timezone.now())
 
 

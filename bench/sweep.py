@@ -99,7 +99,7 @@ def explain_sweep():
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from buddies.outbox.sweep import sweep_batch_size
+    from buddies.outbox.sweep import SWEEP_BATCH
     from plans.models import Step
 
     query = Step.objects.checkup_due(timezone.now()).order_by("checkup_due", "pk")
@@ -107,7 +107,7 @@ def explain_sweep():
         if connection.features.has_select_for_update_skip_locked:
             query = query.select_for_update(skip_locked=True, of=("self",))
         fields = ("pk", "code", "plan_id", "due_date", "checkup_due")
-        query = query.values_list(*fields, named=True)[: sweep_batch_size()]
+        query = query.values_list(*fields, named=True)[:SWEEP_BATCH]
         return query.explain()
 
 
