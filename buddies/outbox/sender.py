@@ -39,10 +39,12 @@ MAX_BACKOFF = timedelta(hours=1)
 # ambiguous and waits for a person.
 MAX_RESENDS = 3
 
-# Rows claimed at once: one locking query and one UPDATE serve them all (and, with a
-# fast mail server, one decision), and a sender that dies holds few rows until their
-# lease runs out.
-CLAIM_BATCH = 25
+# Rows claimed at once: one locking query and one UPDATE serve them all, and a sender
+# that dies holds few rows until their lease runs out. Emails are claimed by more, as a
+# fast mail server gets a whole claim decided in one transaction (DECIDE_AHEAD); a push
+# message is a request of its own to a push service, which may take seconds.
+CLAIM_BATCH = 10
+EMAIL_CLAIM_BATCH = 25
 # Rows are decided and marked together (one transaction, one query per table read) only
 # as many as the mail server takes in this time at the pace it last showed, so that no
 # decision is made much longer than this before its message is handed over: a fast
@@ -69,7 +71,7 @@ def send_pending(now=None, limit=100):
     try:
         while sum(counts.values()) < limit:
             claimed = claim_batch(
-                now or timezone.now(), min(CLAIM_BATCH, limit - sum(counts.values()))
+                now or timezone.now(), min(EMAIL_CLAIM_BATCH, limit - sum(counts.values()))
             )
             if not claimed:
                 break

@@ -521,11 +521,11 @@ def test_sending_costs_a_fixed_number_of_queries_per_group_of_emails(
     sweep.sweep_checkups()
     # A fast mail server: after the first email (its pace unknown), each claim is one group.
     monkeypatch.setattr(sender, "DECIDE_AHEAD", 3600)
-    # Per claim of ten: lock and claim (in a savepoint) and one read. Per group decided
+    # Per claim: lock and claim (in a savepoint) and one read. Per group decided
     # together, in a savepoint: the rows, their plans, steps, accounts, buddyships and
     # shares, locked, and the hand-over marks; then the records (in a savepoint, with SET
     # LOCAL on PostgreSQL). Once per task: the outcomes counted.
-    claims = -(-steps // sender.CLAIM_BATCH) + 1
+    claims = -(-steps // sender.EMAIL_CLAIM_BATCH) + 1
     groups = claims  # the first email alone, then one per full claim
     with django_assert_max_num_queries(claims * 5 + groups * 13 + 3):
         assert sender.send_pending() == {"sent": steps}
