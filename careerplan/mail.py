@@ -9,7 +9,7 @@ import smtplib
 import sys
 from base64 import b64encode
 from datetime import UTC, datetime
-from email.utils import format_datetime, formataddr, getaddresses, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, getaddresses, make_msgid
 from pathlib import Path
 
 from django.conf import settings
@@ -144,24 +144,32 @@ def _plain(value):
 def _addr_spec(address):
     """The bare address of `address` ("Name <a@b>" or "a@b") if it is one plain ASCII
     address with one @ (Django's own parser is left to judge any other)."""
-    pairs = getaddresses([str(address)])
-    spec = pairs[0][1] if len(pairs) == 1 else ""
-    if not (_plain(spec) and spec.count("@") == 1) or any(c in spec for c in ' "()<>,;:\\[]'):
-        return None
-    return spec
+    parsed = _parsed(address)
+    return parsed[1] if parsed else None
 
 
 def _address(address):
     """(the bare address, the address as a To or From header writes it) for `address`,
     the name encoded if it is not ASCII; None if it is not one plain address."""
-    spec = _addr_spec(address)
-    name = parseaddr(str(address))[0]
-    if spec is None or not name.isprintable():
+    parsed = _parsed(address)
+    if parsed is None or not parsed[0].isprintable():
         return None
+    name, spec = parsed
     if name.isascii():
         # As given: formataddr writes a name that is not ASCII as encoded words.
         return spec, formataddr((name, spec))
     return spec, f"{_encoded_words(name)} <{spec}>"
+
+
+def _parsed(address):
+    """(name, bare address) of one plain address, or None."""
+    pairs = getaddresses([str(address)])
+    if len(pairs) != 1:
+        return None
+    name, spec = pairs[0]
+    if not (_plain(spec) and spec.count("@") == 1) or any(c in spec for c in ' "()<>,;:\\[]'):
+        return None
+    return name, spec
 
 
 def _subject(text):

@@ -340,14 +340,8 @@ def read_for_decision(claimed):
     then its shares and links), and each query locks its rows in id order, so the two
     never wait for each other in a cycle.
     """
-    claims = Q()
-    for row in claimed:
-        claims |= Q(pk=row.pk, attempts=row.attempts)
     notifications = list(
-        locked(
-            Notification.objects.filter(claims, state=Notification.State.SENDING),
-            of=("self",),
-        )
+        locked(Notification.objects.claimed(claimed), of=("self",))
         .annotate(
             plan_ref=F("step__plan_id"),
             planner_ref=F("buddyship__planner_id"),

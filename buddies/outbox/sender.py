@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core import mail
 from django.db import DatabaseError, transaction
 from django.db import connection as db_connection
-from django.db.models import F, Q, TextField
+from django.db.models import F, TextField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -137,7 +137,7 @@ def claim_next(now):
 def release(notifications):
     """Give claimed rows that were not tried back to pending, as they were."""
     if notifications:
-        _claims(notifications).update(
+        Notification.objects.claimed(notifications).update(
             state=Notification.State.PENDING, lease_until=None, attempts=F("attempts") - 1
         )
 
@@ -145,15 +145,7 @@ def release(notifications):
 def _mine(notification):
     # `attempts` fences this claim: if the lease ran out and another sender claimed the
     # row again, updates through this queryset match nothing.
-    return _claims([notification])
-
-
-def _claims(notifications):
-    """The rows of these claims, each fenced by its attempt count (see _mine)."""
-    claims = Q()
-    for notification in notifications:
-        claims |= Q(pk=notification.pk, attempts=notification.attempts)
-    return Notification.objects.filter(claims, state=Notification.State.SENDING)
+    return Notification.objects.claimed([notification])
 
 
 def _per_row(values):
@@ -353,7 +345,7 @@ def record_sent_all(notifications):
     plain = [n for n in notifications if "secret" not in n.payload]
     with _record():
         if plain:
-            _claims(plain).update(**_sent())
+            Notification.objects.claimed(plain).update(**_sent())
         for notification in notifications:
             if "secret" in notification.payload:
                 _mine(notification).update(**_sent(notification))
