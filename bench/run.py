@@ -208,7 +208,7 @@ def main(argv=None):
         if args.only in (None, "sweep"):
             small = ["--db", db, "--steps", str(due), "--due", str(due), "--no-send"]
             run_python("sweep.py", [*small, *tagged], {})
-            rows, live = ("300", "300") if args.quick else ("1000", "500")
+            rows, live = ("1000", "300") if args.quick else ("3000", "500")
             full = ["--db", db, "--steps", str(big), "--due", str(due), "--repeat", "2"]
             full += ["--send-rows", rows, "--live", live, "--window", "10", "--interval", "5"]
             run_python("sweep.py", [*full, *tagged], {})
