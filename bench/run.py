@@ -209,7 +209,7 @@ def main(argv=None):
             small = ["--db", db, "--steps", str(due), "--due", str(due), "--no-send"]
             run_python("sweep.py", [*small, *tagged], {})
             rows, live = ("1000", "300") if args.quick else ("3000", "500")
-            full = ["--db", db, "--steps", str(big), "--due", str(due), "--repeat", "2"]
+            full = ["--db", db, "--steps", str(big), "--due", str(due), "--repeat", "3"]
             full += ["--send-rows", rows, "--live", live, "--window", "10", "--interval", "5"]
             run_python("sweep.py", [*full, *tagged], {})
         if args.only in (None, "reminders"):
