@@ -14,7 +14,9 @@ copy:
    times (the claims and rows are undone between runs; PostgreSQL is vacuumed so dead
    rows do not pile up in the index).
 4. Unless --no-send: start an SMTP sink (aiosmtpd on loopback), then time 1 and 2 sender
-   processes running `send_pending()` until --send-rows rows are handed over.
+   processes running `send_pending()` until --send-rows rows are handed over (each sends
+   WARM_UP first, off the clock), with the CPU per email of the senders, their database
+   server processes and the sink.
 5. Unless --no-send: dwell. --live steps fall due over --window seconds; a sweeper
    process runs `sweep_checkups()` every --interval seconds (beat runs it every 60 s in
    production) while 2 senders poll the outbox; dwell is hand-over (sent_at) minus
