@@ -96,6 +96,16 @@ def run_python(script, args, env):
     subprocess.run(command, env=child_env(env), check=True, cwd=BASE_DIR)
 
 
+def cpu_seconds(pid):
+    """CPU time (user and system) a process on this machine has used, from /proc; None
+    where that cannot be read (another system, a process gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def load_average():
     try:
         return os.getloadavg()[0]

@@ -34,16 +34,12 @@ def profile_page(label, times):
 
 
 def profile_sweep():
-    from django.db.models import Max
     from django.utils import timezone
 
-    from bench.sweep import undo_sweep
+    from bench.sweep import reset_due
     from buddies.outbox import sweep
-    from plans.models import Step
 
-    last = Step.objects.aggregate(last=Max("checkup_claimed"))["last"]
-    if last is not None:
-        undo_sweep(last)
+    reset_due()  # every step the seed made due is due again, unclaimed
     return lambda: sweep.sweep_checkups(timezone.now())
 
 
@@ -56,9 +52,11 @@ def main(argv=None):
     parser.add_argument("--rows", type=int, default=300)
     parser.add_argument("--times", type=int, default=30)
     parser.add_argument("--reconnect", action="store_true", help="CONN_MAX_AGE=0")
+    parser.add_argument("--tag", default="", help="the --tag the benchmark was run with")
     parser.add_argument("--all", action="store_true", help="show library frames too")
     args = parser.parse_args(argv)
     vendor = "sqlite" if args.db == "sqlite" else "pg"
+    tag = f"-{args.tag}" if args.tag else ""
     if args.what == "page":
         from bench.pages import production_env
 
@@ -70,7 +68,7 @@ def main(argv=None):
 
         port = free_port()
         env = {
-            **database_env(args.db, f"sweep-{vendor}-{args.steps}"),
+            **database_env(args.db, f"sweep-{vendor}-{args.steps}{tag}"),
             "DEBUG": "0",
             "SECRET_KEY": "bench-profile-" + "k" * 40,
             "EMAIL_URL": f"smtp://127.0.0.1:{port}",

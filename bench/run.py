@@ -4,6 +4,8 @@
     python bench/run.py --quick         # smaller tables and shorter loads, for a first look
     python bench/run.py --only sweep    # or --only pages, --only reminders
     python bench/run.py --table         # print the table of the last results only
+    python bench/run.py --tag mine      # the sweep and reminder databases and results
+                                        # suffixed, beside another person's run
 
 PostgreSQL is reached through BENCH_DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/...); each benchmark makes its own careerplan_bench_*
@@ -130,14 +132,20 @@ def reminder_rows(big, small, label):
     return rows
 
 
-def table():
+def table(tag=""):
     from bench.pages import format_table
+
+    tag = f"-{tag}" if tag else ""
 
     lines = [f"Benchmarks, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine()}", ""]
     sweep_lines = []
     for vendor, label in (("sqlite", "SQLite"), ("pg", "PostgreSQL")):
-        big = load_result(f"sweep-{vendor}-1000000") or load_result(f"sweep-{vendor}-100000")
-        small = load_result(f"sweep-{vendor}-{SWEEP_DUE}") or load_result(f"sweep-{vendor}-1000")
+        big = load_result(f"sweep-{vendor}-1000000{tag}") or load_result(
+            f"sweep-{vendor}-100000{tag}"
+        )
+        small = load_result(f"sweep-{vendor}-{SWEEP_DUE}{tag}") or load_result(
+            f"sweep-{vendor}-1000{tag}"
+        )
         sweep_lines += sweep_rows(big, small, label)
     if sweep_lines:
         lines += [
@@ -150,8 +158,8 @@ def table():
         ]
     reminder_lines = []
     for vendor, label in (("sqlite", "SQLite"), ("pg", "PostgreSQL")):
-        big = load_result(f"reminders-{vendor}-{REMINDER_PLANNERS}")
-        small = load_result(f"reminders-{vendor}-{REMINDER_DUE}")
+        big = load_result(f"reminders-{vendor}-{REMINDER_PLANNERS}{tag}")
+        small = load_result(f"reminders-{vendor}-{REMINDER_DUE}{tag}")
         reminder_lines += reminder_rows(big, small, label)
     if reminder_lines:
         lines += [
@@ -178,10 +186,12 @@ def main(argv=None):
     parser.add_argument("--only", choices=("sweep", "pages", "reminders"))
     parser.add_argument("--table", action="store_true", help="print the last results only")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--tag", default="", help="suffix of the sweep and reminder databases")
     args = parser.parse_args(argv)
     if args.table:
-        print(table())
+        print(table(args.tag))
         return
+    tagged = ["--tag", args.tag] if args.tag else []
     started = time.monotonic()
     pg = os.environ.get("BENCH_DATABASE_URL", PG_DEFAULT)
     databases = ["sqlite"]
@@ -197,15 +207,15 @@ def main(argv=None):
     for db in databases:
         if args.only in (None, "sweep"):
             small = ["--db", db, "--steps", str(due), "--due", str(due), "--no-send"]
-            run_python("sweep.py", small, {})
-            rows, live = ("300", "300") if args.quick else ("1000", "500")
-            full = ["--db", db, "--steps", str(big), "--due", str(due), "--repeat", "2"]
+            run_python("sweep.py", [*small, *tagged], {})
+            rows, live = ("1000", "300") if args.quick else ("3000", "500")
+            full = ["--db", db, "--steps", str(big), "--due", str(due), "--repeat", "3"]
             full += ["--send-rows", rows, "--live", live, "--window", "10", "--interval", "5"]
-            run_python("sweep.py", full, {})
+            run_python("sweep.py", [*full, *tagged], {})
         if args.only in (None, "reminders"):
             for planners in (REMINDER_DUE, REMINDER_PLANNERS):
                 reminders = ["--db", db, "--planners", str(planners), "--due", str(REMINDER_DUE)]
-                run_python("reminders.py", reminders, {})
+                run_python("reminders.py", [*reminders, *tagged], {})
         if args.only in (None, "pages"):
             pages = ["--db", db, "--rounds", "2" if args.quick else "3", "--duration", "3"]
             if args.quick:
@@ -216,7 +226,7 @@ def main(argv=None):
                 # shows what keeping connections open saves.
                 run_python("pages.py", [*pages, "--no-seed", "--reconnect"], {})
     print()
-    print(table())
+    print(table(args.tag))
     print(f"\n[bench] all done in {(time.monotonic() - started) / 60:.1f} min")
 
 

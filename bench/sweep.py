@@ -2,6 +2,7 @@
 
     python bench/sweep.py --steps 1000000 --due 10000            # SQLite, var/bench/sweep-.../
     python bench/sweep.py --db postgres://postgres@127.0.0.1:5432/x --steps 10000 --due 10000
+    python bench/sweep.py --tag mine ...    # its own database (careerplan_bench_sweep-pg-...-mine)
 
 Everything runs the pipeline's own functions (buddies.outbox.sweep and .sender), never a
 copy:
@@ -13,7 +14,9 @@ copy:
    times (the claims and rows are undone between runs; PostgreSQL is vacuumed so dead
    rows do not pile up in the index).
 4. Unless --no-send: start an SMTP sink (aiosmtpd on loopback), then time 1 and 2 sender
-   processes running `send_pending()` until --send-rows rows are handed over.
+   processes running `send_pending()` until --send-rows rows are handed over (each sends
+   WARM_UP first, off the clock), with the CPU per email of the senders, their database
+   server processes and the sink.
 5. Unless --no-send: dwell. --live steps fall due over --window seconds; a sweeper
    process runs `sweep_checkups()` every --interval seconds (beat runs it every 60 s in
    production) while 2 senders poll the outbox; dwell is hand-over (sent_at) minus
@@ -32,6 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
+    cpu_seconds,
     database_env,
     free_port,
     median,
@@ -97,7 +101,7 @@ def explain_sweep():
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from buddies.outbox.sweep import sweep_batch_size
+    from buddies.outbox.sweep import SWEEP_BATCH
     from plans.models import Step
 
     query = Step.objects.checkup_due(timezone.now()).order_by("checkup_due", "pk")
@@ -105,7 +109,7 @@ def explain_sweep():
         if connection.features.has_select_for_update_skip_locked:
             query = query.select_for_update(skip_locked=True, of=("self",))
         fields = ("pk", "code", "plan_id", "due_date", "checkup_due")
-        query = query.values_list(*fields, named=True)[: sweep_batch_size()]
+        query = query.values_list(*fields, named=True)[:SWEEP_BATCH]
         return query.explain()
 
 
@@ -174,15 +178,32 @@ def time_sweeps(repeat):
     return runs
 
 
-def send_worker(start, results, stop_when_empty=True, stop=None):
-    """A sender process: send_pending() in batches until the outbox has nothing due."""
+# Emails each sender process sends before the clock starts: what a worker pays once
+# (templates compiled, the URL resolver built, connections opened) is not part of a
+# running worker's pace.
+WARM_UP = 30
+
+
+def send_worker(start, results, stop_when_empty=True, stop=None, ready=None):
+    """A sender process: send_pending() in batches until the outbox has nothing due.
+    With `ready`, first send WARM_UP emails and say so. Report when it finished, what it
+    sent, its CPU time and its database server process's (PostgreSQL on this machine)."""
     setup_django()
     from django.db import connection
 
     from buddies.outbox import sender
 
     connection.ensure_connection()
+    if ready is not None:
+        sender.send_pending(limit=WARM_UP)
+        ready.put(True)
+    server = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            server = cursor.fetchone()[0]
     start.wait()
+    cpu, server_cpu = time.process_time(), cpu_seconds(server) if server else None
     sent = 0
     while True:
         counts = sender.send_pending(limit=100)
@@ -193,7 +214,9 @@ def send_worker(start, results, stop_when_empty=True, stop=None):
             if stop is not None and stop.is_set():
                 break
             time.sleep(0.2)
-    results.put((time.time(), sent))
+    if server_cpu is not None:
+        server_cpu = cpu_seconds(server) - server_cpu
+    results.put((time.time(), sent, time.process_time() - cpu, server_cpu))
 
 
 def sweeper(start, stop, interval):
@@ -208,28 +231,41 @@ def sweeper(start, stop, interval):
 
 
 def time_sending(workers, rows, sink):
-    """Send `rows` pending check-ups with `workers` processes; return emails per second."""
+    """Send `rows` pending check-ups (and WARM_UP more per process before the clock
+    starts) with `workers` processes; return emails per second."""
     from django.db import connection
     from django.utils import timezone
 
     from buddies.models import Notification
 
+    rows = prepare_send(rows + workers * WARM_UP) - workers * WARM_UP
     context = multiprocessing.get_context("spawn")
-    start, results = context.Event(), context.Queue()
-    processes = [context.Process(target=send_worker, args=(start, results)) for _ in range(workers)]
+    start, results, ready = context.Event(), context.Queue(), context.Queue()
+    processes = [
+        context.Process(target=send_worker, args=(start, results, True, None, ready))
+        for _ in range(workers)
+    ]
     for process in processes:
         process.start()
     connection.close()
-    time.sleep(3)  # let each process set Django up and connect before the clock starts
-    before = sink.received
+    for _ in processes:
+        ready.get(timeout=120)
+    before, sink_cpu = sink.received, cpu_seconds(sink.process.pid)
     began = time.time()
     start.set()
     finished = [results.get(timeout=600) for _ in processes]
+    sink_cpu = cpu_seconds(sink.process.pid) - sink_cpu if sink_cpu is not None else None
     for process in processes:
         process.join()
-    elapsed = max(at for at, _ in finished) - began
-    sent = sum(count for _, count in finished)
+    elapsed = max(at for at, *_ in finished) - began
+    sent = sum(count for _, count, *_ in finished)
     received = sink.received - before
+    servers = [server for *_, server in finished]
+    per_email = {
+        "senders": sum(cpu for _, _, cpu, _ in finished),
+        "database": sum(servers) if None not in servers else None,
+        "sink": sink_cpu,
+    }
     now = timezone.now()
     stuck = Notification.objects.filter(
         kind=Notification.Kind.CHECKUP, state=Notification.State.PENDING, next_attempt__lte=now
@@ -242,6 +278,12 @@ def time_sending(workers, rows, sink):
         "per_second": sent / elapsed if elapsed else 0,
         "left_pending": stuck,
         "expected": rows,
+        # Milliseconds of CPU per email sent, by process: the machine's two cores serve
+        # all three, so their sum bounds what two senders can reach here.
+        "cpu_ms_per_email": {
+            name: round(1000 * value / sent, 2) if value is not None and sent else None
+            for name, value in per_email.items()
+        },
     }
 
 
@@ -253,7 +295,11 @@ def prepare_send(rows):
     from buddies.models import Notification
 
     now = timezone.now()
-    checkups = Notification.objects.filter(kind=Notification.Kind.CHECKUP)
+    # The sweep's own rows: the seed's past notifications (history:N) are about no step
+    # and would fail rather than send.
+    checkups = Notification.objects.filter(kind=Notification.Kind.CHECKUP).exclude(
+        key__startswith="history:"
+    )
     with transaction.atomic():
         checkups.update(
             state=Notification.State.PENDING,
@@ -360,12 +406,11 @@ def main(argv=None):
     parser.add_argument("--live", type=int, default=1000, help="steps falling due for dwell")
     parser.add_argument("--window", type=float, default=20, help="seconds they fall due over")
     parser.add_argument("--interval", type=float, default=5, help="seconds between sweeps")
-    parser.add_argument("--tag", default="", help="suffix of the result file (comparisons)")
+    parser.add_argument("--tag", default="", help="suffix of the database and result names")
     args = parser.parse_args(argv)
 
     vendor = "sqlite" if args.db == "sqlite" else "pg"
-    name = f"sweep-{vendor}-{args.steps}"
-    result_name = f"{name}-{args.tag}" if args.tag else name
+    name = f"sweep-{vendor}-{args.steps}" + (f"-{args.tag}" if args.tag else "")
     smtp_port = free_port()
     env = {
         **database_env(args.db, name),
@@ -407,13 +452,15 @@ def main(argv=None):
         with Sink(smtp_port) as sink:
             result["send"] = []
             for workers in (1, 2):
-                rows = prepare_send(args.send_rows)
-                outcome = time_sending(workers, rows, sink)
+                outcome = time_sending(workers, args.send_rows, sink)
                 result["send"].append(outcome)
+                cpu = ", ".join(
+                    f"{name} {ms}" for name, ms in outcome["cpu_ms_per_email"].items() if ms
+                )
                 print(
                     f"[sweep] {workers} sender(s): {outcome['sent']:,} emails in "
                     f"{outcome['seconds']:.1f} s = {outcome['per_second']:.0f}/s "
-                    f"(the sink received {outcome['received']:,})",
+                    f"(the sink received {outcome['received']:,}; CPU ms per email: {cpu})",
                     flush=True,
                 )
             result["dwell"] = measure_dwell(args.live, args.window, args.interval)
@@ -425,7 +472,7 @@ def main(argv=None):
             flush=True,
         )
     result["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    save_result(result_name, result)
+    save_result(name, result)
     return result
 
 

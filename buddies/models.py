@@ -297,6 +297,21 @@ class Note(models.Model):
 
 
 class NotificationQuerySet(models.QuerySet):
+    def claimed(self, claims):
+        """The rows of these claims (rows a sender claimed, with the attempt count each
+        claim set): still sending and on that attempt. A row whose lease ran out and that
+        another sender claimed again is not among them, so nothing done through this
+        queryset touches it."""
+        by_attempts = {}
+        for row in claims:
+            by_attempts.setdefault(row.attempts, []).append(row.pk)
+        if not by_attempts:
+            return self.none()
+        fence = Q()
+        for attempts, pks in by_attempts.items():
+            fence |= Q(pk__in=pks, attempts=attempts)
+        return self.filter(fence, state=Notification.State.SENDING)
+
     def maybe_delivered(self):
         """Rows whose message may have reached its recipient: handed over to the mail
         server (sent, being sent, or its outcome unknown), or sent again after an attempt

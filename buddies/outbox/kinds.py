@@ -160,8 +160,8 @@ def commitment_steps(notification):
     shared with the buddy, by date. Read once per claimed row (read_for_decision): the
     check that the email is still wanted and the email itself use the same list."""
     if not hasattr(notification, "listed"):
-        read_steps(notification)
-        notification.shared = shared_plan_ids(notification)
+        read_steps([notification])
+        read_shares([notification])
     return sorted(
         (
             step
@@ -324,92 +324,115 @@ def address_verified(user="user"):
 
 
 def read_for_decision(claimed):
-    """Re-read a claimed row and what the decision reads, locked until the transaction
-    ends; return it, or None if the claim is no longer this sender's (its lease ran out
-    and another sender claimed the row again).
+    """Re-read claimed rows and what the decision reads, locked until the transaction
+    ends; return them fresh, in id order, leaving out any whose claim is no longer this
+    sender's (its lease ran out and another sender claimed the row again).
 
-    1. The row, fenced by its claim (still sending, the same attempt count), with the ids
-       of what it refers to.
-    2. The plans, then the steps, it is about (read_steps).
-    3. The planner's and the buddy's accounts, then the buddyship (read_buddyship).
-    4. The shares of those plans with the buddy (shared_plan_ids).
+    Each step reads what all the rows need in one query:
+    1. The rows, fenced by their claims (still sending, the same attempt count), with the
+       ids of what they refer to.
+    2. The plans, then the steps, they are about (read_steps).
+    3. The accounts (planners' and buddies'), then the buddyships (read_accounts).
+    4. The shares of those plans with the buddies (read_shares).
     The kind's own rule reads (and locks) anything else as it decides (a link's live
     links). This is the order the changes that cancel an email take their locks (a
     plan's steps change under Plan.lock; an account, then its buddyships; a buddyship,
-    then its shares and links), so the two never wait for each other in a cycle.
+    then its shares and links), and each query locks its rows in id order, so the two
+    never wait for each other in a cycle.
     """
-    notification = (
-        locked(
-            Notification.objects.filter(
-                pk=claimed.pk, state=Notification.State.SENDING, attempts=claimed.attempts
-            ),
-            of=("self",),
-        )
+    notifications = list(
+        locked(Notification.objects.claimed(claimed), of=("self",))
         .annotate(
             plan_ref=F("step__plan_id"),
             planner_ref=F("buddyship__planner_id"),
             buddy_ref=F("buddyship__user_id"),
         )
-        .first()
+        .order_by("pk")
     )
-    if notification is None:
-        return None
-    read_steps(notification)
-    if notification.user_id is not None:
-        # A planner's own row: their account, locked like a buddy row's accounts.
-        notification.user = locked(get_user_model().objects.filter(pk=notification.user_id)).get()
-    if notification.buddyship_id is not None:
-        notification.buddyship = read_buddyship(notification)
-    notification.shared = shared_plan_ids(notification)
-    return notification
+    if notifications:
+        read_steps(notifications)
+        read_accounts(notifications)
+        read_shares(notifications)
+    return notifications
 
 
-def read_steps(notification):
-    """Read, locked, the step a row is about and the steps its kind lists, with their
-    plans (plans first); set `step` and `listed`."""
-    codes = {str(code) for code in KINDS[notification.kind].lists(notification)}
-    about = Q(code__in=codes) if codes else Q(pk__in=[])
-    plan_ids = set(Step.objects.filter(about).values_list("plan_id", flat=True)) if codes else set()
-    if notification.step_id is not None:
-        about |= Q(pk=notification.step_id)
-        # A step never moves to another plan, so its plan's id is read unlocked.
-        plan_ids.add(getattr(notification, "plan_ref", None) or notification.step.plan_id)
+def read_steps(notifications):
+    """Read, locked, the steps the rows are about and the steps their kinds list, with
+    their plans (plans first); set each row's `step` and `listed`."""
+    codes = {n.pk: {str(code) for code in KINDS[n.kind].lists(n)} for n in notifications}
+    listed = set().union(*codes.values())
+    plan_ids = (
+        set(Step.objects.filter(code__in=listed).values_list("plan_id", flat=True))
+        if listed
+        else set()
+    )
+    step_ids = set()
+    for notification in notifications:
+        if notification.step_id is not None:
+            step_ids.add(notification.step_id)
+            # A step never moves to another plan, so its plan's id is read unlocked.
+            plan_ids.add(getattr(notification, "plan_ref", None) or notification.step.plan_id)
     plans = {plan.pk: plan for plan in locked(Plan.objects.filter(pk__in=plan_ids).order_by("pk"))}
-    steps = list(locked(Step.objects.filter(about).order_by("pk")))
+    about = Q(code__in=listed) | Q(pk__in=step_ids)
+    steps = list(locked(Step.objects.filter(about).order_by("pk"))) if plan_ids else []
+    by_pk = {}
     for step in steps:
         step.plan = plans[step.plan_id]
-        if step.pk == notification.step_id:
-            notification.step = step
-    notification.listed = [step for step in steps if str(step.code) in codes]
+        by_pk[step.pk] = step
+    for notification in notifications:
+        if notification.step_id in by_pk:
+            notification.step = by_pk[notification.step_id]
+        notification.listed = [step for step in steps if str(step.code) in codes[notification.pk]]
 
 
-def read_buddyship(notification):
-    """Read, locked, the planner's and the buddy's accounts, then the buddyship."""
+def read_accounts(notifications):
+    """Read, locked, the accounts the rows are between (a planner's own row: theirs; a
+    buddy row: the planner's and the buddy's), then the buddyships."""
     User = get_user_model()
-    refs = {notification.planner_ref, notification.buddy_ref} - {None}
+    refs = set()
+    for notification in notifications:
+        refs |= {notification.user_id, notification.planner_ref, notification.buddy_ref}
+    refs.discard(None)
     users = {user.pk: user for user in locked(User.objects.filter(pk__in=refs).order_by("pk"))}
-    buddyship = locked(Buddyship.objects.filter(pk=notification.buddyship_id)).get()
-    if buddyship.user_id is not None and buddyship.user_id not in users:
-        # Accepted with an account between the two reads.
-        users[buddyship.user_id] = locked(User.objects.filter(pk=buddyship.user_id)).get()
-    buddyship.planner = users[buddyship.planner_id]
-    if buddyship.user_id is not None:
-        buddyship.user = users[buddyship.user_id]
-    return buddyship
+    buddyship_ids = {n.buddyship_id for n in notifications if n.buddyship_id is not None}
+    buddyships = locked(Buddyship.objects.filter(pk__in=buddyship_ids).order_by("pk"))
+    buddyships = {buddyship.pk: buddyship for buddyship in buddyships}
+    # Accepted with an account between the two reads.
+    late = {b.user_id for b in buddyships.values() if b.user_id is not None} - set(users)
+    if late:
+        users |= {user.pk: user for user in locked(User.objects.filter(pk__in=late).order_by("pk"))}
+    for buddyship in buddyships.values():
+        buddyship.planner = users[buddyship.planner_id]
+        if buddyship.user_id is not None:
+            buddyship.user = users[buddyship.user_id]
+    for notification in notifications:
+        if notification.user_id is not None:
+            notification.user = users[notification.user_id]
+        if notification.buddyship_id is not None:
+            notification.buddyship = buddyships[notification.buddyship_id]
 
 
-def shared_plan_ids(notification):
-    """The ids of the plans the row's steps belong to that are shared with its buddy, the
-    shares locked (unsharing deletes a share, so it waits or is seen)."""
-    plan_ids = {step.plan_id for step in notification.listed}
-    if notification.step is not None:
-        plan_ids.add(notification.step.plan_id)
-    if not plan_ids or notification.buddyship_id is None:
-        return set()
-    shares = Buddyship.plans.through.objects.filter(
-        buddyship_id=notification.buddyship_id, plan_id__in=plan_ids
-    )
-    return set(locked(shares.order_by("pk")).values_list("plan_id", flat=True))
+def read_shares(notifications):
+    """Set each row's `shared`: the ids of the plans its steps belong to that are shared
+    with its buddy, the shares locked (unsharing deletes a share, so it waits or is
+    seen)."""
+    plans_of = {}
+    wanted = Q()
+    for notification in notifications:
+        plan_ids = {step.plan_id for step in notification.listed}
+        if notification.step is not None:
+            plan_ids.add(notification.step.plan_id)
+        plans_of[notification.pk] = plan_ids
+        if plan_ids and notification.buddyship_id is not None:
+            wanted |= Q(buddyship_id=notification.buddyship_id, plan_id__in=plan_ids)
+    shares = Buddyship.plans.through.objects.filter(wanted).order_by("pk")
+    found = set(locked(shares).values_list("buddyship_id", "plan_id")) if wanted else set()
+    for notification in notifications:
+        notification.shared = {
+            plan_id
+            for plan_id in plans_of[notification.pk]
+            if (notification.buddyship_id, plan_id) in found
+        }
 
 
 def accounts(notification):

@@ -5,6 +5,7 @@ buddies.outbox.kinds; everything here is the same for every kind.
 """
 
 from email.utils import formataddr, parseaddr
+from functools import cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -54,10 +55,16 @@ def build_message(notification):
         headers = _headers(notification, unsubscribe_url)
     message = build_email(kind.template, context, [to], headers=headers)
     # The planner's name, never their address, shows who the email is about.
-    _, sender = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    site = parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or "careerplan"
+    site, sender = _site_sender(settings.DEFAULT_FROM_EMAIL)
     message.from_email = _address(f"{context['planner_name']} via {site}", sender)
     return message
+
+
+@cache
+def _site_sender(from_email):
+    """The site's name ("careerplan" if it has none) and address in DEFAULT_FROM_EMAIL."""
+    site, sender = parseaddr(from_email)
+    return site or "careerplan", sender
 
 
 def _planner_message(notification, kind):

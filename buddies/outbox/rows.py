@@ -3,7 +3,8 @@
 import logging
 
 from celery import current_app
-from django.db import transaction
+from django.db import NotSupportedError, transaction
+from django.db.models import CharField, F, Func, UUIDField
 from django.utils import timezone
 
 from buddies.models import Notification
@@ -86,6 +87,54 @@ def _step_key(step, due_date):
 def checkup_key(step, due_date=None):
     """The key of a step's check-up: its code and date, so a new date is a new check-up."""
     return _step_key(step, due_date or step.due_date)
+
+
+class CheckupKey(Func):
+    """checkup_key in SQL, for each row of a query on steps: the sweep writes its rows
+    with one INSERT ... SELECT. tests/buddies/test_sweep.py holds the two the same."""
+
+    output_field = CharField()
+
+    def __init__(self):
+        super().__init__(F("code"), F("due_date"))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError("CheckupKey is written for PostgreSQL and SQLite.")
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        (code, params), (due_date, more) = map(compiler.compile, self.get_source_expressions())
+        day = f"COALESCE(to_char({due_date}, 'YYYY-MM-DD'), 'undated')"
+        return f"({code}::text || ':' || {day})", (*params, *more)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # SQLite keeps a UUID as its 32 hex digits and a date as ISO text.
+        (code, params), (due_date, more) = map(compiler.compile, self.get_source_expressions())
+        parts = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+        text = " || '-' || ".join(f"substr({code}, {start}, {length})" for start, length in parts)
+        params = tuple(params) * len(parts)
+        return f"({text} || ':' || COALESCE({due_date}, 'undated'))", (*params, *more)
+
+
+class NewCode(Func):
+    """A random UUID (version 4) made by the database, for the `code` of a row that an
+    INSERT ... SELECT writes."""
+
+    output_field = UUIDField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError("NewCode is written for PostgreSQL and SQLite.")
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return "gen_random_uuid()", ()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # 32 hex digits, as SQLite keeps a UUID: the version (4) and variant (8-b) set.
+        return (
+            "lower(hex(randomblob(4)) || hex(randomblob(2)) || '4' || "
+            "substr(hex(randomblob(2)), 2) || substr('89ab', 1 + (random() & 3), 1) || "
+            "substr(hex(randomblob(2)), 2) || hex(randomblob(6)))",
+            (),
+        )
 
 
 def commitment_key(step):

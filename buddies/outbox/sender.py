@@ -1,5 +1,5 @@
-"""Sending: claim due rows with a lease; decide and mark each in one locked transaction;
-hand it over; record the result.
+"""Sending: claim due rows with a lease; decide and mark them in one locked transaction;
+hand them over; record the results.
 
 Delivery semantics (docs/decisions.md): the lease and the attempt count fence every
 update to a claim; whether an email is still wanted is decided on fresh, locked rows in
@@ -11,13 +11,15 @@ most MAX_RESENDS times; failures to reach the server retry with back-off.
 import contextlib
 import logging
 import smtplib
+import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.core import mail
 from django.db import DatabaseError, transaction
 from django.db import connection as db_connection
-from django.db.models import F
+from django.db.models import F, TextField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from buddies.models import Notification
@@ -38,41 +40,63 @@ MAX_BACKOFF = timedelta(hours=1)
 MAX_RESENDS = 3
 
 # Rows claimed at once: one locking query and one UPDATE serve them all, and a sender
-# that dies holds few rows until their lease runs out.
+# that dies holds few rows until their lease runs out. Emails are claimed by more, as a
+# fast mail server gets a whole claim decided in one transaction (DECIDE_AHEAD); a push
+# message is a request of its own to a push service, which may take seconds.
 CLAIM_BATCH = 10
+EMAIL_CLAIM_BATCH = 25
+# Rows are decided and marked together (one transaction, one query per table read) only
+# as many as the mail server takes in this time at the pace it last showed, so that no
+# decision is made much longer than this before its message is handed over: a fast
+# relay gets the claimed rows decided at once, a slow one (a second a message) each row
+# just before it is sent.
+DECIDE_AHEAD = 0.25
 
 
 def send_pending(now=None, limit=100):
     """Send up to `limit` pending rows whose time has come, over one mail connection.
 
     1. Claim the oldest due rows with a conditional UPDATE (claim_batch).
-    2. For each, make sure the mail connection is open; if the server cannot be reached
-       the row retries later, the rows not yet tried go back untouched, and the batch ends.
-    3. Decide and mark (decide_and_mark): in one transaction on fresh, locked rows, skip
-       the row if it is no longer wanted, else build its message and mark the hand-over.
-    4. Hand the message over and record the outcome.
+    2. Take as many of them as the server takes in DECIDE_AHEAD at its last pace
+       (group_size), and send them (send_group): make sure the mail connection is open
+       (if the server cannot be reached, the first row retries later, the others go
+       back untouched, and the batch ends); decide and mark them in one transaction on
+       fresh, locked rows (decide_and_mark_all); hand each message over; record the
+       outcomes.
     Return a dict counting the outcomes; they are added to the outbox's figures too.
     """
     counts = {}
     connection = None
+    pace = None
     try:
         while sum(counts.values()) < limit:
             claimed = claim_batch(
-                now or timezone.now(), min(CLAIM_BATCH, limit - sum(counts.values()))
+                now or timezone.now(), min(EMAIL_CLAIM_BATCH, limit - sum(counts.values()))
             )
             if not claimed:
                 break
-            for n, notification in enumerate(claimed):
-                connection, outcome = send_one(notification, connection, now)
-                counts[outcome] = counts.get(outcome, 0) + 1
-                if outcome == "retry":
-                    release(claimed[n + 1 :])
+            while claimed:
+                size = group_size(pace, len(claimed))
+                group, claimed = claimed[:size], claimed[size:]
+                connection, outcomes, pace = send_group(group, connection, now, pace)
+                for outcome in outcomes:
+                    counts[outcome] = counts.get(outcome, 0) + 1
+                if "retry" in outcomes:
+                    release(claimed)
                     return counts
     finally:
         if connection is not None:
             _close_quietly(connection)
         figures.count_sends(counts)
     return counts
+
+
+def group_size(pace, claimed):
+    """How many claimed rows to decide together: as many as the server takes in
+    DECIDE_AHEAD seconds at `pace` (seconds a message), one while the pace is unknown."""
+    if pace is None:
+        return 1
+    return max(1, min(claimed, int(DECIDE_AHEAD / max(pace, 1e-6))))
 
 
 def claim_batch(now, size=CLAIM_BATCH, channel=Notification.Channel.EMAIL):
@@ -112,8 +136,8 @@ def claim_next(now):
 
 def release(notifications):
     """Give claimed rows that were not tried back to pending, as they were."""
-    for notification in notifications:
-        _mine(notification).update(
+    if notifications:
+        Notification.objects.claimed(notifications).update(
             state=Notification.State.PENDING, lease_until=None, attempts=F("attempts") - 1
         )
 
@@ -121,39 +145,90 @@ def release(notifications):
 def _mine(notification):
     # `attempts` fences this claim: if the lease ran out and another sender claimed the
     # row again, updates through this queryset match nothing.
-    return Notification.objects.filter(
-        pk=notification.pk, state=Notification.State.SENDING, attempts=notification.attempts
-    )
+    return Notification.objects.claimed([notification])
+
+
+def _per_row(values):
+    """An expression giving each row (by pk) its own text, for one UPDATE of many.
+
+    Written as SQL: the ORM's Case() resolves and copies every When(), which cost five
+    times the UPDATE it is in for a group of 25 rows.
+    """
+    pk = db_connection.ops.quote_name(Notification._meta.pk.column)
+    cases = " ".join(f"WHEN {pk} = %s THEN %s" for _ in values)
+    params = [item for pair in values.items() for item in pair]
+    # Every value is a parameter; only the quoted column name is in the text.
+    return RawSQL(f"CASE {cases} END", params, output_field=TextField())  # noqa: S611
 
 
 def send_one(notification, connection, now=None):
     """Send one claimed row; return (the connection, still open or None, outcome)."""
+    connection, [outcome], _ = send_group([notification], connection, now)
+    return connection, outcome
+
+
+def send_group(group, connection, now=None, pace=None):
+    """Decide, mark and send claimed rows; return (the connection, still open or None,
+    their outcomes, the pace the server took the messages at in seconds each)."""
     now = now or timezone.now()
-    mine = _mine(notification)
     try:
         connection = _open(connection)
     except (OSError, smtplib.SMTPException) as error:
-        retry_later(mine, notification, now, f"Could not reach the mail server: {error!r}")
-        return None, "retry"
+        retry_later(_mine(group[0]), group[0], now, f"Could not reach the mail server: {error!r}")
+        release(group[1:])
+        return None, ["retry"], pace
+    decided = decide_group(group)
+    outcomes, sent = [], []
+    unreachable = None
+    started = time.perf_counter()
+    for notification, message, outcome in decided:
+        if message is not None and connection is None and unreachable is None:
+            # The connection broke on an earlier message of this group.
+            try:
+                connection = _open(None)
+            except (OSError, smtplib.SMTPException) as error:
+                unreachable = error
+        if message is not None and unreachable is not None:
+            # Marked, but the server is gone: never handed over, so not a maybe.
+            error = f"Could not reach the mail server: {unreachable!r}"
+            retry_later(_mine(notification), notification, now, error)
+            outcome = "retry"
+        elif message is not None:
+            connection, outcome = hand_over(notification, message, connection, now)
+            if outcome == "sent":
+                sent.append(notification)
+        outcomes.append(outcome)
+    if sent:
+        pace = (time.perf_counter() - started) / len(sent)
+        record_sent_all(sent)
+    return connection, outcomes, pace
+
+
+def decide_group(group):
+    """Decide and mark a group of claimed rows: together if the database allows, and
+    each alone if it ends the lock wait (a deadlock with an unforeseen writer), so that
+    a row that keeps failing holds up no other. Return (row, message, outcome) for each;
+    a row whose decision the database ended goes back untouched ("released")."""
     try:
-        message, outcome = decide_and_mark(notification)
+        return [
+            (notification, *decided)
+            for notification, decided in zip(group, decide_and_mark_all(group), strict=True)
+        ]
     except DatabaseError:
-        # A lock wait ended by the database (a deadlock with an unforeseen writer): the
-        # transaction rolled back before any mark, so the row is simply tried again.
-        log.warning("Could not decide notification %s", notification.code, exc_info=True)
-        release([notification])
-        return connection, "released"
-    except Exception as error:
-        # A malformed row, a bad address or a broken template fails this row, not the
-        # whole batch.
-        log.exception("Could not build notification %s", notification.code)
-        mine.update(state=Notification.State.FAILED, lease_until=None, last_error=repr(error))
-        return connection, "failed"
-    if message is None:
-        return connection, outcome
+        if len(group) > 1:
+            return [decision for notification in group for decision in decide_group([notification])]
+        log.warning("Could not decide notification %s", group[0].code, exc_info=True)
+        release(group)
+        return [(group[0], None, "released")]
+
+
+def hand_over(notification, message, connection, now):
+    """Hand a marked row's message to the server; return (the connection, still open or
+    None, outcome). "sent" is recorded by the caller, with the group's other rows."""
     try:
         connection.send_messages([message])
     except Exception as error:
+        mine = _mine(notification)
         refusal = _refusal(error)
         if refusal is None:
             # The connection broke while the message was on its way: the server may or
@@ -182,7 +257,6 @@ def send_one(notification, connection, now=None):
             last_error=repr(error),
         )
         return connection, "failed"
-    record_sent(mine, notification)
     return connection, "sent"
 
 
@@ -193,43 +267,92 @@ def email_message(notification):
 
 
 def decide_and_mark(notification, build=email_message):
-    """Decide whether a claimed row is still wanted and, if so, mark its hand-over: one
-    transaction, on fresh rows locked until it ends (kinds.read_for_decision).
+    """Decide whether a claimed row is still wanted and, if so, mark its hand-over
+    (decide_and_mark_all for one row). An error building its message is raised, and
+    nothing is written. Return (the message, "ready"), or (None, "skipped" or
+    "lost-lease")."""
+    [decided] = decide_and_mark_all([notification], build, raise_errors=True)
+    return decided
 
-    A change that cancels the message (a step done, a buddy removed, ...) either
-    committed first, and the row is skipped, or waits for this transaction and finds the
-    hand-over marked. `build` makes the message and its fixed id from the fresh row (an
-    email here; a push message for the planner's browsers). Return (the message,
-    "ready"), or (None, "skipped" or "lost-lease").
+
+def decide_and_mark_all(claimed, build=email_message, raise_errors=False):
+    """Decide whether claimed rows are still wanted and mark the hand-over of those that
+    are: one transaction, on fresh rows locked until it ends (kinds.read_for_decision).
+
+    A change that cancels a message (a step done, a buddy removed, ...) either committed
+    first, and the row is skipped, or waits for this transaction and finds the hand-over
+    marked. `build` makes a message and its fixed id from a fresh row (an email here; a
+    push message for the planner's browsers); a row whose message cannot be built fails
+    alone (unless `raise_errors`). Return (the message, "ready"), or (None, "skipped",
+    "failed" or "lost-lease"), for each claimed row in order.
     """
+    decided = {}
+    skipped, failed, ready = {}, {}, {}
+    by_pk = {notification.pk: notification for notification in claimed}
     with transaction.atomic():
-        fresh = read_for_decision(notification)
-        if fresh is None:
-            return None, "lost-lease"
-        mine = _mine(notification)
-        reason = why_not_wanted(fresh)
-        if reason:
-            mine.update(
+        for fresh in read_for_decision(claimed):
+            reason = why_not_wanted(fresh)
+            if reason:
+                skipped[fresh.pk] = reason
+                decided[fresh.pk] = (None, "skipped")
+                continue
+            try:
+                message, ready[fresh.pk] = build(fresh)
+            except DatabaseError:
+                raise
+            except Exception as error:
+                # A malformed row, a bad address or a broken template fails this row,
+                # not the whole batch.
+                if raise_errors:
+                    raise
+                log.exception("Could not build notification %s", fresh.code)
+                failed[fresh.pk] = repr(error)
+                decided[fresh.pk] = (None, "failed")
+                continue
+            decided[fresh.pk] = (message, "ready")
+            by_pk[fresh.pk].payload = fresh.payload
+        rows = Notification.objects.filter(state=Notification.State.SENDING)
+        if skipped:
+            rows.filter(pk__in=skipped).update(
                 state=Notification.State.SKIPPED,
                 lease_until=None,
                 handed_over=None,
-                last_error=reason,
+                last_error=_per_row(skipped),
             )
-            return None, "skipped"
-        message, message_id = build(fresh)
-        now = timezone.now()
-        mine.update(
-            handed_over=now,
-            message_id=message_id,
-            lease_until=now + settings.OUTBOX_SEND_LEASE,
-        )
-    notification.payload = fresh.payload
-    return message, "ready"
+        if failed:
+            rows.filter(pk__in=failed).update(
+                state=Notification.State.FAILED, lease_until=None, last_error=_per_row(failed)
+            )
+        if ready:
+            now = timezone.now()
+            rows.filter(pk__in=ready).update(
+                handed_over=now,
+                message_id=_per_row(ready),
+                lease_until=now + settings.OUTBOX_SEND_LEASE,
+            )
+    return [decided.get(notification.pk, (None, "lost-lease")) for notification in claimed]
 
 
 def record_sent(mine, notification):
     """Record that the server took the message, erasing any `secret` in the payload."""
-    payload = {k: v for k, v in notification.payload.items() if k != "secret"}
+    with _record():
+        mine.update(**_sent(notification))
+
+
+def record_sent_all(notifications):
+    """Record that the server took these claimed rows' messages: one UPDATE for all but
+    those with a `secret` in the payload to erase."""
+    plain = [n for n in notifications if "secret" not in n.payload]
+    with _record():
+        if plain:
+            Notification.objects.claimed(plain).update(**_sent())
+        for notification in notifications:
+            if "secret" in notification.payload:
+                _mine(notification).update(**_sent(notification))
+
+
+@contextlib.contextmanager
+def _record():
     with transaction.atomic():
         if db_connection.vendor == "postgresql":
             # The record need not wait for the disk: if the database itself crashed
@@ -237,13 +360,20 @@ def record_sent(mine, notification):
             # the same Message-ID. The mark is durable (it must be).
             with db_connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit = off")
-        mine.update(
-            state=Notification.State.SENT,
-            sent_at=timezone.now(),
-            lease_until=None,
-            last_error="",
-            payload=payload,
-        )
+        yield
+
+
+def _sent(notification=None):
+    """The fields of a `sent` record; with a row, its payload without the `secret`."""
+    fields = {
+        "state": Notification.State.SENT,
+        "sent_at": timezone.now(),
+        "lease_until": None,
+        "last_error": "",
+    }
+    if notification is not None:
+        fields["payload"] = {k: v for k, v in notification.payload.items() if k != "secret"}
+    return fields
 
 
 def after_unknown_outcome(rows, error, retry_at):

@@ -17,7 +17,7 @@ from django.db import connection
 
 from buddies.models import Notification
 from buddies.outbox import rows, sender, sweep
-from tests.buddies.pipeline import AFTER
+from tests.buddies.pipeline import AFTER, make_step
 from tests.processes import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -268,6 +268,50 @@ def test_a_cancel_that_comes_while_the_sender_decides_waits_for_the_hand_over(
     assert id_of(checkup) in sent_ids()
     # The cancel took effect after the hand-over, and nothing took the email back.
     assert Notification.objects.filter(kind=Notification.Kind.CHECKUP).count() == 1
+
+
+# A group of rows decided together: the same, for each row of it ---------------------------
+
+
+@pytest.fixture
+def three_checkups(monkeypatch, plan, buddyship):
+    """Three check-ups that one sender decides and marks in one transaction."""
+    monkeypatch.setattr(sender, "group_size", lambda pace, claimed: claimed)
+    steps = [make_step(plan, title=f"Step {n}") for n in range(3)]
+    assert sweep.sweep_checkups() == 3
+    return steps
+
+
+def checkup_of(step):
+    return Notification.objects.get(kind=Notification.Kind.CHECKUP, step=step)
+
+
+def test_a_cancel_between_claim_and_hand_over_skips_its_row_and_the_group_goes_on(
+    monkeypatch, clock, three_checkups
+):
+    paused = PausedSender(monkeypatch, "claimed").start()
+    three_checkups[2].mark_done()
+    assert paused.finish() == {"sent": 3, "skipped": 1}  # the celebration went too
+    cancelled = checkup_of(three_checkups[2])
+    assert (cancelled.state, cancelled.handed_over) == (Notification.State.SKIPPED, None)
+    assert id_of(cancelled) not in sent_ids()
+    assert all(id_of(checkup_of(step)) in sent_ids() for step in three_checkups[:2])
+
+
+@pytest.mark.services
+def test_a_cancel_of_any_row_while_its_group_is_decided_waits_for_the_hand_over(
+    postgresql, monkeypatch, clock, three_checkups
+):
+    paused = PausedSender(monkeypatch, "deciding").start()
+    # The sender holds the first row's decision; the last row's step is locked already.
+    background = Background(three_checkups[2].mark_done)
+    assert wait_for(waiting_on_a_lock, timeout=10), "the change did not wait for the sender"
+    paused.finish()
+    background.join()
+    last = checkup_of(three_checkups[2])
+    assert (last.state, id_of(last) in sent_ids()) == (Notification.State.SENT, True)
+    answer = Notification.objects.get(kind=Notification.Kind.ANSWER)
+    assert answer.payload["outcome"] == "done"
 
 
 # One answer per buddy per step -------------------------------------------------------------

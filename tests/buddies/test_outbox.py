@@ -513,19 +513,143 @@ def test_a_malformed_row_fails_alone_and_the_batch_goes_on(buddyship, step, cloc
 
 
 @pytest.mark.parametrize("steps", [3, 30])
-def test_sending_costs_a_fixed_number_of_queries_per_email(
-    plan, buddyship, clock, steps, django_assert_max_num_queries
+def test_sending_costs_a_fixed_number_of_queries_per_group_of_emails(
+    plan, buddyship, clock, steps, monkeypatch, django_assert_max_num_queries
 ):
     for n in range(steps):
         make_step(plan, title=f"Step {n}")
     sweep.sweep_checkups()
-    # Per claim of ten: lock and claim (in a savepoint) and one read. Per email, in a
-    # savepoint: the row, the plan, the step, both accounts, the buddyship and the
-    # share, locked, and the hand-over mark; then the record (in a savepoint, with SET
+    # A fast mail server: after the first email (its pace unknown), each claim is one group.
+    monkeypatch.setattr(sender, "DECIDE_AHEAD", 3600)
+    # Per claim: lock and claim (in a savepoint) and one read. Per group decided
+    # together, in a savepoint: the rows, their plans, steps, accounts, buddyships and
+    # shares, locked, and the hand-over marks; then the records (in a savepoint, with SET
     # LOCAL on PostgreSQL). Once per task: the outcomes counted.
-    claims = -(-steps // sender.CLAIM_BATCH) + 1
-    with django_assert_max_num_queries(claims * 5 + steps * 13 + 3):
+    claims = -(-steps // sender.EMAIL_CLAIM_BATCH) + 1
+    groups = claims  # the first email alone, then one per full claim
+    with django_assert_max_num_queries(claims * 5 + groups * 13 + 3):
         assert sender.send_pending() == {"sent": steps}
+
+
+# Groups: rows decided and marked together ----------------------------------------------
+
+
+@pytest.mark.parametrize(("pace", "size"), [(None, 1), (0.001, 10), (0.05, 5), (0.2, 1), (3.0, 1)])
+def test_a_group_is_what_the_server_takes_in_a_quarter_second_at_its_last_pace(pace, size):
+    assert sender.group_size(pace, 10) == size
+
+
+@pytest.fixture
+def fast_server(monkeypatch):
+    """A mail server so fast that every claim after the first email is one group."""
+    monkeypatch.setattr(sender, "DECIDE_AHEAD", 3600)
+
+
+def five_checkups(plan):
+    steps = [make_step(plan, title=f"Step {n}") for n in range(5)]
+    assert sweep.sweep_checkups() == 5
+    return steps
+
+
+def test_a_group_skips_fails_and_sends_each_row_on_its_own_merits(
+    plan, buddyship, clock, fast_server
+):
+    steps = five_checkups(plan)
+    steps[2].mark_done()
+    rows.enqueue(
+        Notification.Kind.ANSWER,
+        buddyship,
+        "k",
+        step=steps[3],
+        payload={"outcome": "rescheduled", "old_date": "10/03/2026"},
+    )
+    Notification.objects.filter(kind=Notification.Kind.CHECKUP, step=steps[4]).update(
+        payload={"secret": "s3cret", "kept": 1}
+    )
+    # The celebration of step 2 too: seven rows, the first alone, then a group of six.
+    assert sender.send_pending() == {"sent": 5, "skipped": 1, "failed": 1}
+    skipped = Notification.objects.get(state=Notification.State.SKIPPED)
+    assert (skipped.step, skipped.last_error, skipped.handed_over) == (
+        steps[2],
+        "The step is done.",
+        None,
+    )
+    assert "Invalid isoformat string" in Notification.objects.get(state="failed").last_error
+    sent = Notification.objects.filter(state=Notification.State.SENT)
+    assert {row.message_id for row in sent} == {f"<{row.code}@127.0.0.1>" for row in sent}
+    assert sorted(message_ids()) == sorted(row.message_id for row in sent)
+    assert all(row.sent_at == AFTER and row.lease_until is None for row in sent)
+    assert sent.get(step=steps[4], kind=Notification.Kind.CHECKUP).payload == {"kept": 1}
+
+
+def test_a_group_the_database_cannot_decide_together_is_decided_row_by_row(
+    plan, buddyship, clock, fast_server, monkeypatch
+):
+    five_checkups(plan)
+    read_for_decision = sender.read_for_decision
+
+    def deadlock_on_groups(claimed):
+        if len(claimed) > 1:
+            raise OperationalError("deadlock detected")
+        return read_for_decision(claimed)
+
+    monkeypatch.setattr(sender, "read_for_decision", deadlock_on_groups)
+    assert sender.send_pending() == {"sent": 5}
+
+
+class BrokenOnceBackend(CountingBackend):
+    """Takes the second message, then the connection breaks before its answer; a new
+    connection works."""
+
+    messages = 0
+
+    def send_messages(self, messages):
+        BrokenOnceBackend.messages += 1
+        super().send_messages(messages)
+        if BrokenOnceBackend.messages == 2:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return 1
+
+
+def test_a_connection_broken_in_a_group_is_opened_again_for_the_rest(
+    plan, buddyship, clock, fast_server, settings
+):
+    five_checkups(plan)
+    BrokenOnceBackend.messages = 0
+    settings.MAILERS = {"default": {"BACKEND": "tests.buddies.test_outbox.BrokenOnceBackend"}}
+    CountingBackend.opened = 0
+    assert sender.send_pending() == {"sent": 4, "resend": 1}
+    assert CountingBackend.opened == 2
+    resent = Notification.objects.get(state=Notification.State.PENDING)
+    assert (resent.resends, resent.handed_over) == (1, None)
+
+
+class GoneAfterOneBackend(CountingBackend):
+    """Takes one message and breaks; then cannot be reached."""
+
+    def open(self):
+        if CountingBackend.opened:
+            raise ConnectionRefusedError(111, "Connection refused")
+        return super().open()
+
+    def send_messages(self, messages):
+        super().send_messages(messages)
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+def test_rows_marked_in_a_group_whose_server_went_away_wait_and_are_not_maybe_delivered(
+    plan, buddyship, clock, fast_server, monkeypatch, settings
+):
+    five_checkups(plan)
+    monkeypatch.setattr(sender, "group_size", lambda pace, claimed: claimed)
+    settings.MAILERS = {"default": {"BACKEND": "tests.buddies.test_outbox.GoneAfterOneBackend"}}
+    CountingBackend.opened = 0
+    assert sender.send_pending() == {"resend": 1, "retry": 4}
+    waiting = Notification.objects.filter(state=Notification.State.PENDING, resends=0)
+    assert waiting.count() == 4
+    assert not waiting.filter(handed_over__isnull=False).exists()
+    assert all(row.next_attempt == AFTER + dt.timedelta(minutes=1) for row in waiting)
+    assert Notification.objects.maybe_delivered().filter(state="pending").count() == 1
 
 
 def test_a_row_whose_sender_dies_every_time_fails_after_the_last_attempt(checkup, clock):

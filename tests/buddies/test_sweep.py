@@ -2,7 +2,9 @@
 runs it twice or at once."""
 
 import datetime as dt
+import uuid
 
+import pytest
 import time_machine
 from django.core import mail
 from django.db import connection
@@ -158,6 +160,47 @@ def test_sweep_walks_the_due_steps_in_batches(plan, buddyship):
     steps = [make_step(plan, title=f"Step {n}") for n in range(7)]
     assert sweep.sweep_checkups(now=AFTER, batch_size=3) == 7
     assert set(checkups().values_list("step", flat=True)) == {s.pk for s in steps}
+
+
+def test_the_rows_the_database_writes_are_those_python_would(plan, buddyship):
+    # Steps due on days that test the date's text: the first of a month, a far year.
+    steps = [
+        make_step(plan, title=f"Step {n}", due_date=due)
+        for n, due in enumerate([dt.date(2026, 3, 1), dt.date(2026, 3, 10), dt.date(1999, 12, 31)])
+    ]
+    assert sweep.sweep_checkups(now=AFTER) == 3
+    written = {row.step_id: row for row in checkups()}
+    for step in steps:
+        row = written[step.pk]
+        assert row.key == rows.checkup_key(step)
+        assert (row.code.version, row.code.variant) == (4, uuid.RFC_4122)
+        assert (row.state, row.channel, row.payload, row.attempts, row.resends) == (
+            Notification.State.PENDING,
+            Notification.Channel.EMAIL,
+            {},
+            0,
+            0,
+        )
+        assert (row.created, row.next_attempt, row.message_id, row.user_id) == (
+            AFTER,
+            AFTER,
+            "",
+            None,
+        )
+    assert len({row.code for row in written.values()}) == 3
+
+
+@pytest.mark.parametrize("count", [7, 30])
+def test_the_sweep_costs_a_fixed_number_of_queries_per_batch(
+    plan, buddyship, owner, count, django_assert_max_num_queries
+):
+    make_buddyship(owner, [plan], email="two@example.com", name="Two")
+    for n in range(count):
+        make_step(plan, title=f"Step {n}")
+    # Per batch, in a savepoint: read the due steps, claim them, write their rows.
+    batches = count // 10 + 1
+    with django_assert_max_num_queries(batches * 5):
+        assert sweep.sweep_checkups(now=AFTER, batch_size=10) == 2 * count
 
 
 def test_sweep_reads_due_steps_through_the_partial_index(step):
