@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from plans.models import Plan, Step, StepEvent
+from tests.e2e.pages import settled
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -64,6 +65,7 @@ def test_newcomer_plans_a_goal_down_to_a_first_step_and_prints_the_wall_chart(
     # the new box settles, so wait for that before typing elsewhere: typing earlier would
     # land in the obstacle box, as a person's would.
     expect(page.get_by_label("What stands in your way?")).to_be_focused()
+    settled(page)
     help_group = page.locator("#options-help")
     help_box = help_group.get_by_role("textbox")
     help_box.fill("Ask the owner of the café on Mill Street")
@@ -71,6 +73,7 @@ def test_newcomer_plans_a_goal_down_to_a_first_step_and_prints_the_wall_chart(
     help_group.get_by_role("button", name="Add option").click()
     expect(page.locator("#grow-work")).to_contain_text("Ask the owner of the café on Mill Street")
     expect(help_box).to_be_focused()
+    settled(page)
     page.get_by_label("Option to commit to").select_option(
         label="Ask the owner of the café on Mill Street"
     )
