@@ -6,3 +6,8 @@ class CareerplanConfig(AppConfig):
 
     name = "careerplan"
     verbose_name = "careerplan site"
+
+    def ready(self):
+        from careerplan import receivers
+
+        receivers.connect()
