@@ -96,6 +96,13 @@ def run_python(script, args, env):
     subprocess.run(command, env=child_env(env), check=True, cwd=BASE_DIR)
 
 
+def machine():
+    """Where a figure was measured: architecture, cores, Python."""
+    import platform
+
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
 def load_average():
     try:
         return os.getloadavg()[0]
