@@ -134,7 +134,10 @@ def _still_true(entry, viewer):
     """True if a kept page is what rendering it now would show: its people are at the
     versions it was rendered at, and its time has not run out (checked here as well as
     by the cache's own expiry, which runs on the cache server's clock)."""
-    rendered_for, others, deadline, _html = entry
+    try:
+        rendered_for, others, deadline, _html = entry
+    except (TypeError, ValueError):  # kept by a release that kept pages in another shape
+        return False
     if rendered_for != viewer or timezone.now().timestamp() >= deadline:
         return False
     if not others:

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -20,7 +21,7 @@ from django.utils import timezone
 from accounts.models import User
 from buddies.models import Buddyship, Note
 from careerplan import prefetch, versions
-from careerplan.pagecache import StalePage
+from careerplan.pagecache import StalePage, page_key
 from journals.models import JournalEntry
 from plans.models import Step
 from tests.buddies.conftest import make_buddyship
@@ -350,6 +351,13 @@ def test_a_change_that_moves_no_version_fails_the_test_that_made_it(settings, ow
         client.get(plan.get_absolute_url())
     versions.bump(owner.pk)
     assert "Unannounced" in page(client, plan.get_absolute_url())
+
+
+def test_a_page_kept_in_another_shape_is_rendered_again(owner, plan):
+    client = signed_in(owner)
+    page(client, dashboard())
+    cache.set(page_key(owner.pk, dashboard(), ""), ("an", "older", "shape"))
+    assert "Hello, Olivia Owner" in page(client, dashboard())
 
 
 def test_a_kept_page_for_a_date_before_today_is_never_served(owner, plan):
