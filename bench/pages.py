@@ -67,10 +67,22 @@ REDIS_DEFAULT = "redis://127.0.0.1:6379/2"
 
 def redis_for(db, choice):
     """The REDIS_URL a run gives the app: production's PostgreSQL and Redis together by
-    default, the embedded mode's process-local cache with SQLite."""
+    default (if Redis answers), the embedded mode's process-local cache with SQLite."""
     if choice is None:
         choice = "none" if db == "sqlite" else os.environ.get("BENCH_REDIS_URL", REDIS_DEFAULT)
+        if choice != "none" and not redis_answers(choice):
+            print(f"[pages] Redis does not answer at {choice}: running without it")
+            choice = "none"
     return "" if choice == "none" else choice
+
+
+def redis_answers(url):
+    import redis
+
+    try:
+        return redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        return False
 
 
 def production_env(db_env, port, redis_url=""):
