@@ -312,6 +312,9 @@ def main(argv=None):
     )
     parser.add_argument("--tag", default="", help="suffix of the database and result names")
     parser.add_argument(
+        "--only", default="", help="load only the pages whose name has this (and the references)"
+    )
+    parser.add_argument(
         "--redis",
         default=None,
         help="REDIS_URL for the app (cache and sessions); default: "
@@ -352,6 +355,8 @@ def main(argv=None):
     rows = targets()
     if redis_url:
         rows += rendered_rows(rows)
+    if args.only:
+        rows = [row for row in rows if row[3] in ("reference", "signed-in") or args.only in row[0]]
     cookies = {email: browser_cookies(email) for email in {row[2] for row in rows}}
     sizes = measure_in_process(rows, cookies)
     connection.close()
@@ -469,7 +474,9 @@ def format_table(data):
         flag = f" ({row['errors']} errors)" if row["errors"] else ""
         signed = row.get("signed_in_ratio", float("nan"))
         signed = "" if signed != signed else f"{signed:.1%}"
-        queries = f"{row['queries']} / {row.get('cached_queries', '')}"
+        queries = row["queries"]
+        if not row["page"].endswith(", rendered"):  # served with PAGE_CACHE=0: no cached view
+            queries = f"{queries} / {row.get('cached_queries', '')}"
         lines.append(
             f"| {row['page']} | {row['req_s']:.0f} | {row['ratio']:.1%} | {signed} | "
             f"{row['p50_ms']:.1f} | "
