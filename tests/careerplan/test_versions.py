@@ -1,9 +1,11 @@
 """People's versions (careerplan.versions), what moves them (careerplan.receivers), and
 when "... ago" changes its words (careerplan.templatetags.moments)."""
 
+import io
 from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import transaction
 from django.utils.timesince import timesince
 from hypothesis import given
@@ -12,6 +14,7 @@ from hypothesis import strategies as st
 from careerplan import receivers, versions
 from careerplan.templatetags.moments import JUST_NOW, ago, next_change
 from personaldata.registry import label_of, models_reaching_the_user
+from tests.factories import UserFactory
 
 
 def test_every_table_that_refers_to_a_person_says_whose_pages_it_changes():
@@ -66,3 +69,11 @@ def test_just_now_turns_into_a_minute_after_sixty_seconds():
     value = START
     assert next_change(value, value + timedelta(seconds=10)) == value + JUST_NOW
     assert ago(None) == ""
+
+
+def test_renewing_every_version_forgets_what_was_kept(db):
+    people = [UserFactory(), UserFactory()]
+    before = versions.versions_of(*(person.pk for person in people))
+    call_command("renew_versions", stdout=io.StringIO())
+    after = versions.versions_of(*(person.pk for person in people))
+    assert all(old != new for old, new in zip(before, after, strict=True))
