@@ -8,6 +8,7 @@ class CareerplanConfig(AppConfig):
     verbose_name = "careerplan site"
 
     def ready(self):
-        from careerplan import receivers
+        # Connect the receivers: what moves people's versions, and the request's prefetch.
+        from careerplan import prefetch, receivers  # noqa: F401
 
         receivers.connect()

@@ -13,6 +13,7 @@ in this request: everything is forgotten when the next request starts.
 """
 
 import contextvars
+import threading
 from collections import OrderedDict
 
 from django.core.handlers.wsgi import get_path_info, get_script_name
@@ -23,6 +24,7 @@ from django.dispatch import receiver
 HINTS = 10_000
 
 _hints = OrderedDict()
+_hints_lock = threading.Lock()  # a threaded worker's requests share the hints
 _request = contextvars.ContextVar("prefetch_request", default=None)
 
 
@@ -53,10 +55,11 @@ def hint(session_key):
 
 
 def remember(session_key, user_id):
-    _hints[session_key] = user_id
-    _hints.move_to_end(session_key)
-    while len(_hints) > HINTS:
-        _hints.popitem(last=False)
+    with _hints_lock:
+        _hints[session_key] = user_id
+        _hints.move_to_end(session_key)
+        while len(_hints) > HINTS:
+            _hints.popitem(last=False)
 
 
 def keep(found):
