@@ -106,6 +106,13 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine():
+    """Where a figure was measured: architecture, cores, Python."""
+    import platform
+
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
 def load_average():
     try:
         return os.getloadavg()[0]

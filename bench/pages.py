@@ -7,18 +7,22 @@ stack's limit: a truly bare Django view (no middleware, no database) in the same
 
 1. Seed a fresh database (bench/seed.py; --steps, default 100,000) with the probe planners
    whose plan has 20 and 200 steps, and collect the static files as production does.
-2. Count each page's SQL queries and HTML size in-process with the test client.
+2. Count each page's SQL queries and HTML size in-process with the test client: when
+   it is rendered, and when it comes from the page cache (careerplan.pagecache).
 3. Serve the app with gunicorn as in production (2 sync workers, DEBUG off, a real
-   SECRET_KEY, persistent database connections) with the app's bare view mounted
-   (BENCH_BARE_VIEW=1: "ok" through the whole middleware stack, signed in) and
-   plain-HTTP cookies allowed (INSECURE_HTTP=1); and beside it, with the same gunicorn
-   configuration, the truly bare view (bench/bare_wsgi.py: Django, no middleware, no
-   database): the reference.
+   SECRET_KEY, persistent database connections, Redis for the cache and sessions with
+   PostgreSQL) with the app's bare view mounted (BENCH_BARE_VIEW=1: "ok" through the
+   whole middleware stack, signed in) and plain-HTTP cookies allowed (INSECURE_HTTP=1);
+   beside it, with the same gunicorn configuration, the truly bare view
+   (bench/bare_wsgi.py: Django, no middleware, no database): the reference; and, with a
+   shared cache, the app once more with PAGE_CACHE=0, where every request renders its
+   page: what the first view after a change costs.
 4. In rounds, load the truly bare view, the app's signed-in bare view and each page in
    turn with wrk (Debian's package; a small threaded Python client if wrk is missing),
-   signed in through a session cookie made with Django's session engine. Each figure's
-   ratio to both references is taken within the same round, then the median over rounds
-   is printed, so a busy machine shifts them all.
+   signed in as a browser is: the session cookie made with Django's session engine and
+   the CSRF cookie a first response would have set. Each figure's ratio to both
+   references is taken within the same round, then the median over rounds is printed,
+   so a busy machine shifts them all.
 """
 
 import argparse
@@ -42,6 +46,7 @@ from bench.common import (
     database_env,
     free_port,
     load_average,
+    machine,
     median,
     percentile,
     save_result,
@@ -55,12 +60,36 @@ TARGET_DASHBOARD = 0.20
 TARGET_HEAVY = 0.10
 MAX_HTML = 100 * 1024
 WORKERS = 2
+# The app's cache and sessions for the production-like run: a Redis database of the
+# benchmark's own (the test suites use others).
+REDIS_DEFAULT = "redis://127.0.0.1:6379/2"
 
 
-def production_env(db_env, port):
+def redis_for(db, choice):
+    """The REDIS_URL a run gives the app: production's PostgreSQL and Redis together by
+    default (if Redis answers), the embedded mode's process-local cache with SQLite."""
+    if choice is None:
+        choice = "none" if db == "sqlite" else os.environ.get("BENCH_REDIS_URL", REDIS_DEFAULT)
+        if choice != "none" and not redis_answers(choice):
+            print(f"[pages] Redis does not answer at {choice}: running without it")
+            choice = "none"
+    return "" if choice == "none" else choice
+
+
+def redis_answers(url):
+    import redis
+
+    try:
+        return redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        return False
+
+
+def production_env(db_env, port, redis_url=""):
     """The environment of a production deployment, on plain HTTP on loopback."""
     return {
         **db_env,
+        "REDIS_URL": redis_url,
         "DEBUG": "0",
         "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
@@ -110,6 +139,26 @@ def targets():
     return rows
 
 
+def rendered_rows(rows):
+    """The 200-step pages again, served with PAGE_CACHE=0: rendered on every request."""
+    pages = [row for row in rows if row[3] in ("dashboard", "heavy") and "200" in row[0]]
+    return [(f"{label}, rendered", url, email, "rendered") for label, url, email, _ in pages]
+
+
+def browser_cookies(email):
+    """The Cookie header of a browser signed in as `email`: its session, and the CSRF
+    cookie the first page it saw set (without one, every page makes a new secret)."""
+    from django.conf import settings
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+    from django.utils.crypto import get_random_string
+
+    csrf = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
+    return (
+        f"{settings.SESSION_COOKIE_NAME}={session_cookie(email)}; "
+        f"{settings.CSRF_COOKIE_NAME}={csrf}"
+    )
+
+
 def session_cookie(email):
     """Sign `email` in through Django's own session engine; return the session key."""
     from importlib import import_module
@@ -122,30 +171,36 @@ def session_cookie(email):
     user = User.objects.get(email=email)
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
     return store.session_key
 
 
 def measure_in_process(rows, cookies):
-    """Return [(status, html bytes, queries)] for each row, through the test client."""
-    from django.conf import settings
+    """Return [(status, html bytes, queries rendered, queries cached)] for each row,
+    through the test client, signed in as the load is."""
     from django.db import connection
-    from django.test import Client
+    from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
+
+    def get(client, url):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        return response, len(queries)
 
     found = []
     for _label, url, email, kind in rows:
         if kind == "reference":
-            found.append((200, 2, 0))  # served by bench/bare_wsgi.py: no database at all
+            found.append((200, 2, 0, 0))  # served by bench/bare_wsgi.py: no database at all
             continue
-        client = Client()
-        client.cookies[settings.SESSION_COOKIE_NAME] = cookies[email]
+        client = Client(HTTP_COOKIE=cookies[email])
         client.get(url)  # warm caches (templates, zone data) as a running server has them
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(url)
-        found.append((response.status_code, len(response.content), len(queries)))
+        with override_settings(PAGE_CACHE=False):
+            response, rendered = get(client, url)
+        client.get(url)
+        _cached, cached = get(client, url)
+        found.append((response.status_code, len(response.content), rendered, cached))
     return found
 
 
@@ -178,7 +233,7 @@ WRK_LATENCY = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", re.MU
 UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def run_wrk(url, cookie, duration, connections):
+def run_wrk(url, cookies, duration, connections):
     """Return (req/s, p50 ms, p99 ms, errors) from one wrk run."""
     output = subprocess.run(
         [
@@ -189,7 +244,7 @@ def run_wrk(url, cookie, duration, connections):
             "--timeout=30s",
             "--latency",
             "-H",
-            f"Cookie: sessionid={cookie}",
+            f"Cookie: {cookies}",
             url,
         ],
         capture_output=True,
@@ -206,7 +261,7 @@ def run_wrk(url, cookie, duration, connections):
     return rate, latency.get(50, float("nan")), latency.get(99, float("nan")), errors
 
 
-def run_python_load(url, cookie, duration, connections):
+def run_python_load(url, cookies, duration, connections):
     """A small threaded load generator with http.client, for machines without wrk."""
     parts = re.match(r"http://([^:/]+):(\d+)(/.*)", url)
     host, port, path = parts.group(1), int(parts.group(2)), parts.group(3)
@@ -218,7 +273,7 @@ def run_python_load(url, cookie, duration, connections):
             started = time.perf_counter()
             try:
                 conn = HTTPConnection(host, port, timeout=30)
-                conn.request("GET", path, headers={"Cookie": f"sessionid={cookie}"})
+                conn.request("GET", path, headers={"Cookie": cookies})
                 reply = conn.getresponse()
                 reply.read()
                 conn.close()
@@ -255,11 +310,24 @@ def main(argv=None):
         action="store_true",
         help="open a new database connection for every request (CONN_MAX_AGE=0)",
     )
+    parser.add_argument("--tag", default="", help="suffix of the database and result names")
+    parser.add_argument(
+        "--only", default="", help="load only the pages whose name has this (and the references)"
+    )
+    parser.add_argument(
+        "--redis",
+        default=None,
+        help="REDIS_URL for the app (cache and sessions); default: "
+        f"{REDIS_DEFAULT} (BENCH_REDIS_URL) with PostgreSQL, none with SQLite; 'none' for none",
+    )
     args = parser.parse_args(argv)
 
     name = "pages-sqlite" if args.db == "sqlite" else "pages-pg"
+    if args.tag:
+        name = f"{name}-{args.tag}"
     port = free_port()
-    env = production_env(database_env(args.db, name), port)
+    redis_url = redis_for(args.db, args.redis)
+    env = production_env(database_env(args.db, name), port, redis_url)
     result_name = name
     if args.reconnect:
         env["CONN_MAX_AGE"] = "0"
@@ -271,15 +339,25 @@ def main(argv=None):
     from bench import seed
 
     label = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
+    label += f" and Redis (db {redis_url.rsplit('/', 1)[-1]})" if redis_url else ", no Redis"
     if args.reconnect:
         label += ", a new connection per request"
     if not args.no_seed:
         seed.recreate_database()
         info = seed.seed(args.steps, None, args.seed)
         print(f"[pages] seeded {label}: {info['steps']:,} steps in {info['total_s']:.1f} s")
+        # The seed wrote rows in bulk, with ids a previous seed also used: nothing cached
+        # for them may outlive it (a database restored from a backup is the same case).
+        from django.core.cache import cache
+
+        cache.clear()
     call_command("collectstatic", interactive=False, verbosity=0)
     rows = targets()
-    cookies = {email: session_cookie(email) for email in {row[2] for row in rows}}
+    if redis_url:
+        rows += rendered_rows(rows)
+    if args.only:
+        rows = [row for row in rows if row[3] in ("reference", "signed-in") or args.only in row[0]]
+    cookies = {email: browser_cookies(email) for email in {row[2] for row in rows}}
     sizes = measure_in_process(rows, cookies)
     connection.close()
 
@@ -290,9 +368,12 @@ def main(argv=None):
     server = start_gunicorn(env, port)
     bare_port = free_port()
     bare_server = start_gunicorn(env, bare_port, "bench.bare_wsgi:application", "/bench/bare/")
-    bases = {
-        kind: f"http://127.0.0.1:{bare_port if kind == 'reference' else port}" for *_, kind in rows
-    }
+    servers = [server, bare_server]
+    ports = {"reference": bare_port}
+    if redis_url:
+        ports["rendered"] = free_port()
+        servers.append(start_gunicorn({**env, "PAGE_CACHE": "0"}, ports["rendered"]))
+    bases = {kind: f"http://127.0.0.1:{ports.get(kind, port)}" for *_, kind in rows}
     count = len(rows)
     rates, ratios, signed_ratios, p50s, p99s = ([[] for _ in rows] for _ in range(5))
     errors = [0] * count
@@ -321,15 +402,15 @@ def main(argv=None):
                     flush=True,
                 )
     finally:
-        for process in (server, bare_server):
+        for process in servers:
             process.terminate()
             process.wait(timeout=30)
 
     results = []
     for index, (row_label, url, _email, kind) in enumerate(rows):
-        status, html, queries = sizes[index]
+        status, html, queries, cached_queries = sizes[index]
         ratio = median(ratios[index])
-        if kind == "reference":
+        if kind in ("reference", "rendered"):
             verdict = ""
         elif kind == "signed-in":
             verdict = "met" if ratio >= TARGET_SIGNED_IN else f"MISSED (< {TARGET_SIGNED_IN:.0%})"
@@ -355,6 +436,7 @@ def main(argv=None):
                 "p99_ms": median(p99s[index]),
                 "html_kb": html / 1024,
                 "queries": queries,
+                "cached_queries": cached_queries,
                 "errors": errors[index],
                 "verdict": verdict,
             }
@@ -368,6 +450,7 @@ def main(argv=None):
         "steps_seeded": args.steps,
         "load_average_before": load_before,
         "load_average_after": load_average(),
+        "machine": machine(),
         "results": results,
         "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
@@ -378,22 +461,26 @@ def main(argv=None):
 
 def format_table(data):
     lines = [
-        f"Pages on {data['database']}: gunicorn, {data['workers']} sync workers, DEBUG off; "
+        f"Pages on {data['database']}, {data['finished']}, {data.get('machine', '')}: "
+        f"gunicorn, {data['workers']} sync workers, DEBUG off; "
         f"{data['loader']}, {data['rounds']} rounds x {data['duration_s']} s; "
         f"load average {data['load_average_before']:.1f} -> {data['load_average_after']:.1f}",
         "",
         "| page | req/s | of truly bare | of signed-in bare | p50 ms | p99 ms | HTML KB "
-        "| queries | target |",
+        "| queries (rendered / cached) | target |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in data["results"]:
         flag = f" ({row['errors']} errors)" if row["errors"] else ""
         signed = row.get("signed_in_ratio", float("nan"))
         signed = "" if signed != signed else f"{signed:.1%}"
+        queries = row["queries"]
+        if not row["page"].endswith(", rendered"):  # served with PAGE_CACHE=0: no cached view
+            queries = f"{queries} / {row.get('cached_queries', '')}"
         lines.append(
             f"| {row['page']} | {row['req_s']:.0f} | {row['ratio']:.1%} | {signed} | "
             f"{row['p50_ms']:.1f} | "
-            f"{row['p99_ms']:.1f} | {row['html_kb']:.1f} | {row['queries']} | "
+            f"{row['p99_ms']:.1f} | {row['html_kb']:.1f} | {queries} | "
             f"{row['verdict']}{flag} |"
         )
     return "\n".join(lines)

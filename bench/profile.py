@@ -53,14 +53,16 @@ def main(argv=None):
     parser.add_argument("--times", type=int, default=30)
     parser.add_argument("--reconnect", action="store_true", help="CONN_MAX_AGE=0")
     parser.add_argument("--tag", default="", help="the --tag the benchmark was run with")
+    parser.add_argument("--redis", default=None, help="the pages benchmark's --redis")
     parser.add_argument("--all", action="store_true", help="show library frames too")
     args = parser.parse_args(argv)
     vendor = "sqlite" if args.db == "sqlite" else "pg"
     tag = f"-{args.tag}" if args.tag else ""
     if args.what == "page":
-        from bench.pages import production_env
+        from bench.pages import production_env, redis_for
 
-        env = production_env(database_env(args.db, f"pages-{vendor}"), 8000)
+        name = f"pages-{vendor}{tag}"
+        env = production_env(database_env(args.db, name), 8000, redis_for(args.db, args.redis))
         if args.reconnect:
             env["CONN_MAX_AGE"] = "0"
     else:

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from buddies import signals
+from careerplan import versions
 from careerplan.tokens import new_token
 from plans.models import Plan, Step
 
@@ -161,6 +162,7 @@ class Buddyship(models.Model):
         if changed:
             for name, value in fields.items():
                 setattr(self, name, value)
+            versions.changed(self)
         return bool(changed)
 
     def accept(self, user, now=None):
@@ -196,6 +198,7 @@ class Buddyship(models.Model):
             self.revoke_links(now)
         if changed:
             self.status, self.ended = status, now
+            versions.changed(self)
         return bool(changed)
 
     def revoke(self, now=None):
@@ -262,7 +265,12 @@ class NoteQuerySet(models.QuerySet):
 
     def mark_seen(self, now=None):
         """Mark the unseen ones seen (one UPDATE); return how many there were."""
-        return self.filter(seen__isnull=True).update(seen=now or timezone.now())
+        unseen = self.filter(seen__isnull=True)
+        # Read first: the planner's and the buddies' pages say which were seen.
+        notes = list(unseen.select_related("buddyship"))
+        count = unseen.filter(pk__in=[note.pk for note in notes]).update(seen=now or timezone.now())
+        versions.changed(*notes)
+        return count
 
 
 class Note(models.Model):

@@ -35,6 +35,7 @@ from buddies.progress import build_progress
 from buddies.templatetags.buddy_tags import buddy_notes_context
 from buddies.views_mail import private
 from careerplan.htmx import page_update
+from careerplan.pagecache import render_page, shows
 from plans.access import get_step_for_owner
 from plans.models import Step, step_state
 
@@ -440,7 +441,8 @@ def buddy_page(view):
     return wrapper
 
 
-def _render_progress(request, buddyship, *, token=None, form=None, status=200, sent=False):
+def _progress_context(buddyship, *, token=None, form=None, sent=False):
+    shows(buddyship.planner)  # the planner's rows and days, on the buddy's page
     context = build_progress(buddyship)
     context["token"] = token
     context["sent"] = sent
@@ -453,6 +455,11 @@ def _render_progress(request, buddyship, *, token=None, form=None, status=200, s
     else:
         context["cheer_url"] = reverse("buddies-cheer", args=[buddyship.code])
         context["leave_url"] = reverse("buddies-leave", args=[buddyship.code])
+    return context
+
+
+def _render_progress(request, buddyship, *, token=None, form=None, status=200, sent=False):
+    context = _progress_context(buddyship, token=token, form=form, sent=sent)
     template = "buddies/progress.html"
     if request.htmx and sent:
         # The cheer in the list of what was sent, and the form ready for another.
@@ -474,7 +481,15 @@ def _render_progress(request, buddyship, *, token=None, form=None, status=200, s
 @login_required
 @require_safe
 def progress(request, code):
-    return _render_progress(request, get_buddyship_for_buddy(request, code))
+    if request.htmx:
+        return _render_progress(request, get_buddyship_for_buddy(request, code))
+    return private(
+        render_page(
+            request,
+            "buddies/progress.html",
+            lambda: _progress_context(get_buddyship_for_buddy(request, code)),
+        )
+    )
 
 
 @buddy_page

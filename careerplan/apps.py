@@ -6,3 +6,9 @@ class CareerplanConfig(AppConfig):
 
     name = "careerplan"
     verbose_name = "careerplan site"
+
+    def ready(self):
+        # Connect the receivers: what moves people's versions, and the request's prefetch.
+        from careerplan import prefetch, receivers  # noqa: F401
+
+        receivers.connect()

@@ -158,7 +158,7 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "careerplan.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "careerplan",
         }
@@ -167,6 +167,20 @@ else:
     # Login and sign-up throttling counts attempts in the cache; the embedded mode runs
     # one web process, so a process-local cache is enough there.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions, signed-in users and pages are read from the cache only when every process
+# shares it (careerplan.versions): with a cache per process, a sign-out or a change made
+# in one process would not reach the others. The embedded mode runs a worker beside the
+# web server, so it reads them from the database.
+SHARED_CACHE = bool(REDIS_URL)
+if SHARED_CACHE:
+    # Django's cached_db (read from Redis, written through to the database, so a session
+    # outlives a Redis restart), read with the signed-in person and the page asked for.
+    SESSION_ENGINE = "accounts.sessions"
+# Signed-in pages kept under their viewer's and owner's versions (careerplan.pagecache);
+# only with a shared cache. Off: every page is rendered on every request.
+PAGE_CACHE = env_bool("PAGE_CACHE", default=True)
+# Tests only: render every page served from the cache again and fail if it differs.
+PAGE_CACHE_VERIFY = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -174,9 +188,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Django's and allauth's backends, reading the signed-in person from the shared cache.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 
 LANGUAGE_CODE = "en-gb"

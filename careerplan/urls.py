@@ -24,14 +24,17 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/data/", include("personaldata.urls")),
     path("privacy/", views.privacy, name="privacy"),
-    path("", include("plans.urls")),
+    # Before plans' URLs, which have no prefix of their own: a request for the journal
+    # or a buddy's page would otherwise try every one of them first.
     path("journal/", include("journals.urls")),
     path("buddies/", include("buddies.urls")),
     path("reminders/", include("reminders.urls")),
+    path("", include("plans.urls")),
 ]
-# The load benchmark's baseline (bench/urls.py); never mounted in a deployment.
+# The load benchmark's baseline (bench/urls.py); never mounted in a deployment. First, as
+# the truly bare view is in its own URL conf: both find their view at the first pattern.
 if os.environ.get("BENCH_BARE_VIEW") == "1":
-    urlpatterns.append(path("bench/", include("bench.urls")))
+    urlpatterns.insert(0, path("bench/", include("bench.urls")))
 
 handler400 = "careerplan.views.bad_request"
 handler403 = "careerplan.views.permission_denied"

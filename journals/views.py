@@ -9,6 +9,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from careerplan.dates import date_from_query
 from careerplan.htmx import page_update
+from careerplan.pagecache import render_page
 from journals import days as journal
 from journals import exports
 from journals.access import get_entry_for_owner
@@ -22,27 +23,37 @@ SEARCH_PAGE_SIZE = 20
 @require_safe
 def today(request):
     """The journal's home: today's entry or the prompt, the streaks, and recent days."""
+    if not request.htmx:
+        return render_page(request, "journals/today.html", lambda: _today_context(request))
+    before = date_from_query(request.GET.get("before"))
+    if before is not None:
+        days, older = journal.journal_days(request.user, before=before)
+        context = {"days": days, "older": older, "today": request.user.local_today()}
+        return render(request, "journals/today.html#day-page", context)
+    context = _today_context(request, streaks=False)
+    return render(request, "journals/today.html#today-card", context)
+
+
+def _today_context(request, streaks=True):
     user = request.user
     today = user.local_today()
     before = date_from_query(request.GET.get("before"))
     days, older = journal.journal_days(user, before=before)
-    context = {"days": days, "older": older, "today": today}
-    if request.htmx and before is not None:
-        return render(request, "journals/today.html#day-page", context)
     # The first page already holds today, if anything happened today: no second look.
-    # Today has its own card above the list, so the list starts with the days before.
     day = next((d for d in days if d.date == today), None) or journal.JournalDay(today)
-    context["days"] = [d for d in days if d.date != today]
-    context |= {
+    context = {
+        # Today has its own card above the list, so the list starts with the days before.
+        "days": [d for d in days if d.date != today],
+        "older": older,
+        "today": today,
         "day": day,
         "form": None if day.entry else EntryForm(owner=user),
         "prompt": PROMPT,
     }
-    if request.htmx:
-        return render(request, "journals/today.html#today-card", context)
     # Only the full page shows the streaks: the today card does not need that query.
-    context["streaks"] = JournalEntry.objects.for_owner(user).streaks(today)
-    return render(request, "journals/today.html", context)
+    if streaks:
+        context["streaks"] = JournalEntry.objects.for_owner(user).streaks(today)
+    return context
 
 
 @login_required

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from buddies.models import Buddyship, Note, Notification, ShareLink
 from buddies.outbox import rows
+from careerplan import versions
 from personaldata.models import Closure, DataExport
 from plans.calendar.models import CalendarFeed
 
@@ -117,6 +118,8 @@ def purge(user):
     3. Their sessions, and the files of any download under var/exports/.
     """
     as_buddy = Buddyship.objects.filter(user=user)
+    # The planners' pages name the buddy; the update below sends no signal.
+    versions.changed(*as_buddy)
     Note.objects.filter(buddyship__in=as_buddy).delete()
     Notification.objects.filter(buddyship__in=as_buddy).delete()
     ShareLink.objects.filter(buddyship__in=as_buddy).delete()

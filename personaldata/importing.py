@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
+from careerplan import versions
 from personaldata.export import FORMAT, JSON_NAME, VERSION, exported_fields, field_key
 from personaldata.registry import BY_LABEL, SECTIONS, label_of, rows_of
 from plans.models import Step
@@ -133,6 +134,8 @@ def restore(user, data):
             "was restored."
         ) from error
     Step.objects.filter(plan__owner=user).recompute_checkups()
+    # The rows went in in bulk, which sends no signals.
+    versions.bump(user.pk)
     return Restored(counts=counts)
 
 

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from careerplan import versions
 from careerplan.dates import EARLIEST, LATEST, validate_computable
 from plans import signals
 from plans.validators import validate_not_before
@@ -267,6 +268,7 @@ class Plan(models.Model):
         self.status = status
         if changed:
             self.updated = now
+            versions.changed(self)
         return bool(changed)
 
     @transaction.atomic
@@ -518,6 +520,7 @@ class Step(models.Model):
         )
         if changed:
             self.status, self.completed, self.checkup_due = Step.Status.DONE, now, None
+            versions.changed(self)
             StepEvent.objects.create(step=self, kind=StepEvent.Kind.DONE, created=now)
             signals.step_done.send(sender=Step, step=self)
         return bool(changed)
@@ -633,6 +636,8 @@ def _renumber(steps, *fields):
     for position, step in enumerate(steps):
         step.position = position
     Step.objects.bulk_update(steps, fields or ["position"])
+    if steps:
+        versions.changed(steps[0])  # steps of one plan: one owner
 
 
 # What the planner is told on committing to a step. The buddies app gathers commitments

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from careerplan.pagecache import render_page
 from plans.access import get_plan_for_owner
 from plans.example import load_example_plan
 from plans.forms import PlanForm
@@ -86,7 +87,7 @@ def dashboard_context(user):
 @login_required
 @require_safe
 def dashboard(request):
-    return render(request, "plans/dashboard.html", dashboard_context(request.user))
+    return render_page(request, "plans/dashboard.html", lambda: dashboard_context(request.user))
 
 
 @login_required
@@ -159,8 +160,11 @@ def plan_context(plan, user, **extra):
 @login_required
 @require_safe
 def plan_detail(request, code):
-    plan = get_plan_for_owner(request, code)
-    return render(request, "plans/plan_detail.html", plan_context(plan, request.user))
+    return render_page(
+        request,
+        "plans/plan_detail.html",
+        lambda: plan_context(get_plan_for_owner(request, code), request.user),
+    )
 
 
 @login_required

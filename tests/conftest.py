@@ -26,6 +26,17 @@ def fresh_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def cached_pages(settings):
+    """Signed-in users and pages come from the cache as in production, even on the
+    process-local cache (a test is one process), and every page served from the cache is
+    rendered again and compared: a change that forgets to move a version fails the test
+    that made it (careerplan.pagecache)."""
+    settings.SHARED_CACHE = True
+    settings.PAGE_CACHE = True
+    settings.PAGE_CACHE_VERIFY = True
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     """Hash test passwords cheaply: the real hasher's cost is the point in production only."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

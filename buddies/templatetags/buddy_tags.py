@@ -5,6 +5,7 @@ from django import template
 
 from buddies.access import invitations_for, supported_by
 from buddies.models import Note
+from careerplan.pagecache import valid_until
 
 register = template.Library()
 
@@ -20,14 +21,16 @@ def buddy_notes_context(user, with_invitations=False):
         .select_related("buddyship", "step", "step__plan")
         .order_by("-created", "-pk")[:NOTES_SHOWN]
     )
+    invitations = []
+    if with_invitations:
+        invitations = list(invitations_for(user).order_by("-invite_expires", "pk"))
+    for invitation in invitations:
+        # An expired invitation leaves the page with no change to any row.
+        valid_until(invitation.invite_expires)
     return {
         "notes": notes,
         "unseen_count": sum(1 for note in notes if note.seen is None),
-        "invitations": (
-            list(invitations_for(user).order_by("-invite_expires", "pk"))
-            if with_invitations
-            else []
-        ),
+        "invitations": invitations,
         "show_invitations": with_invitations,
     }
 

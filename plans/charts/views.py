@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from careerplan.pagecache import render_page
 from careerplan.templatetags.code_urls import code_url_for
 from plans.access import get_plan_for_owner
 from plans.charts.burnup import build_progress
@@ -56,12 +57,14 @@ def chart_context(request, plan, *, links=True):
 @login_required
 @require_safe
 def wallchart(request, code):
-    plan = get_plan_for_owner(request, code)
-    context = chart_context(request, plan)
+    template = "plans/wallchart/wallchart.html"
     if request.htmx:
         # The week/month switch swaps only the chart.
-        return render(request, "plans/wallchart/wallchart.html#chart-area", context)
-    return render(request, "plans/wallchart/wallchart.html", context)
+        plan = get_plan_for_owner(request, code)
+        return render(request, f"{template}#chart-area", chart_context(request, plan))
+    return render_page(
+        request, template, lambda: chart_context(request, get_plan_for_owner(request, code))
+    )
 
 
 @login_required

@@ -24,6 +24,7 @@ from django_htmx.http import (
 )
 
 from careerplan.htmx import page_update
+from careerplan.pagecache import render_page
 from plans.access import get_plan_for_owner, get_step_for_owner
 from plans.models import COMMITMENT_NOTICE
 from plans.tree.forms import (
@@ -48,7 +49,19 @@ NODE_ACTIONS = ("ask", "open", "edit", "move", "delete")
 @require_safe
 def tree_page(request, code):
     """The tree, and the question for one node: the next one, or the one asked about."""
-    plan = get_plan_for_owner(request, code)
+    if request.htmx:
+        plan = get_plan_for_owner(request, code)
+        tree, focus, answer, form, autofocus = _question(request, plan)
+        return _render_workspace(request, tree, focus, answer, form, autofocus=autofocus)
+    return render_page(
+        request,
+        PAGE,
+        lambda: _workspace_context(request, *_question(request, get_plan_for_owner(request, code))),
+    )
+
+
+def _question(request, plan):
+    """The tree and the question the page asks: (tree, focus, answer, form, autofocus)."""
     tree = Tree.for_plan(plan)
     asked = request.GET.get("node")
     focus = _node_from_code(tree, asked) if asked else tree.next_to_ask()
@@ -60,8 +73,8 @@ def tree_page(request, code):
         # The person chose an answer: take them straight to the field it asks for.
         first_field = next(iter(form.fields.values()))
         first_field.widget.attrs["autofocus"] = True
-        return _render_workspace(request, tree, focus, answer, form)
-    return _render_workspace(request, tree, focus, answer, form, autofocus=bool(asked))
+        return tree, focus, answer, form, False
+    return tree, focus, answer, form, bool(asked)
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from careerplan import versions
 from plans.charts.burnup import build_progress, build_progress_for_plan
 from plans.charts.wallchart import (
     MAX_WEEK_COLUMNS,
@@ -278,6 +279,7 @@ def add_steps(plan, count, today):
         )
         for n in range(count)
     )
+    versions.bump(plan.owner_id)  # rows written in bulk send no signal
 
 
 @pytest.fixture
