@@ -72,14 +72,14 @@ def offline(request):
     return render(request, "offline.html", {"user": AnonymousUser()})
 
 
-@require_GET
+@require_safe
 def healthz(request):
     """Liveness: the process answers requests. Touches nothing else, so a database or
     broker outage never gets healthy web processes restarted."""
     return HttpResponse("ok", content_type="text/plain")
 
 
-@require_GET
+@require_safe
 def readyz(request):
     """Readiness: the database and the broker answer (503 naming what does not), so an
     orchestrator or load balancer sends no traffic here until both do."""

@@ -357,10 +357,11 @@ class StepQuerySet(models.QuerySet):
         return self.filter(upcoming_filter(today))
 
     def next_small_step(self, today):
-        """Return "your next small step", as the dashboard offers it: the earliest open
-        step dated today or later, else the oldest overdue one (None if neither)."""
+        """Return "your next small step" (choose_next_small_step) from these steps."""
         steps = self.open().dated().order_by("due_date", "position", "pk")
-        return steps.filter(due_date__gte=today).first() or steps.first()
+        return choose_next_small_step(
+            lambda: steps.filter(due_date__gte=today).first(), lambda: steps.first()
+        )
 
     def checkup_due(self, now):
         """Return open steps whose check-up instant has passed and that no sweep has claimed.
@@ -382,6 +383,13 @@ class StepQuerySet(models.QuerySet):
             step.checkup_due = step.compute_checkup_due()
         self.model.objects.bulk_update(steps, ["checkup_due"], batch_size=500)
         return len(steps)
+
+
+def choose_next_small_step(ahead, overdue):
+    """The rule of "your next small step": the earliest open step dated today or later,
+    else the oldest overdue one (None if neither). `ahead` and `overdue` give each
+    candidate when called, so a page that has them loaded already asks nothing more."""
+    return ahead() or overdue()
 
 
 def overdue_filter(today):

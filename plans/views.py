@@ -10,7 +10,7 @@ from careerplan.pagecache import render_page
 from plans.access import get_plan_for_owner
 from plans.example import load_example_plan
 from plans.forms import PlanForm
-from plans.models import Plan, Step
+from plans.models import Plan, Step, choose_next_small_step
 from plans.smart import smart_feedback
 from plans.steps.forms import QuickStepForm, StepForm
 
@@ -60,11 +60,12 @@ def dashboard_context(user):
     overview = steps.due_counts(today)
     overdue = list(steps.overdue(today)[:DASHBOARD_LIMIT])
     this_week = list(steps.due_this_week(today)[:DASHBOARD_LIMIT])
-    next_step = this_week[0] if this_week else None
-    if next_step is None and plans:
-        next_step = steps.upcoming(today).first()
-    if next_step is None and overdue:
-        next_step = overdue[0]
+    next_step = choose_next_small_step(
+        # This week's first step is the earliest from today; only when there is none is
+        # a later one asked for.
+        lambda: this_week[0] if this_week else (steps.upcoming(today).first() if plans else None),
+        lambda: overdue[0] if overdue else None,
+    )
     done_today = list(
         Step.objects.for_owner(user)
         .done_on(today, user.zone)

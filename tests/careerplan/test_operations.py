@@ -27,6 +27,13 @@ def test_healthz_is_alive_without_touching_the_database(client):
     assert (response.status_code, response.content) == (200, b"ok")
 
 
+def test_health_checks_answer_head_and_refuse_writes(client, db):
+    """Load balancers often probe with HEAD; nothing may POST to a probe."""
+    assert client.head("/healthz").status_code == 200
+    assert client.head("/readyz").status_code == 200
+    assert client.post("/healthz").status_code == 405
+
+
 def test_readyz_answers_ok_when_the_database_and_broker_answer(client, db):
     response = client.get("/readyz")
     assert (response.status_code, response.content) == (200, b"ok")
