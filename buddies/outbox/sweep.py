@@ -12,7 +12,7 @@ from django.db.models import DateTimeField, F, Q, Value
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
-from buddies.models import Buddyship, Notification
+from buddies.models import Notification, active_between_open_accounts
 from buddies.outbox import figures
 from buddies.outbox.rows import CheckupKey, NewCode, ask_for_send
 from buddies.outbox.sender import MAX_ATTEMPTS, after_unknown_outcome
@@ -129,8 +129,8 @@ def claim(batch, now):
 
 def write_checkups(steps, now):
     """Insert one check-up row per active, subscribed buddy whose shared plans include
-    the (active) plan of each claimed step, ignoring rows that exist; return how many
-    were written.
+    the (active) plan of each claimed step, between open accounts (a closed account
+    counts as gone), ignoring rows that exist; return how many were written.
 
     One INSERT ... SELECT from the steps joined to their plans' shares: the database
     makes the rows (building a Notification and its parameters per row in Python was
@@ -155,9 +155,9 @@ def write_checkups(steps, now):
         elif not (field.primary_key or field.null):
             columns[field.column] = Value(field.get_default(), output_field=field)
     rows = Step.objects.filter(
+        active_between_open_accounts("plan__buddyships__"),
         pk__in=[step.pk for step in steps],
         plan__status=Plan.Status.ACTIVE,
-        plan__buddyships__status=Buddyship.Status.ACTIVE,
         plan__buddyships__unsubscribed__isnull=True,
     ).values(**{f"new_{column}": value for column, value in columns.items()})
     select, params = rows.query.sql_with_params()

@@ -124,6 +124,23 @@ def test_archived_plan_is_claimed_without_a_checkup(step, buddyship, plan):
     assert Step.objects.filter(pk=step.pk, checkup_claimed=AFTER).exists()
 
 
+@pytest.mark.parametrize("closed", ["planner", "buddy"])
+def test_closed_account_is_claimed_without_a_checkup(step, buddyship, owner, buddy, closed):
+    """A deactivated account counts as gone: no row is written that the sender would
+    only have to skip."""
+    account = {"planner": owner, "buddy": buddy}[closed]
+    type(account).objects.filter(pk=account.pk).update(is_active=False)
+    assert sweep.sweep_checkups(now=AFTER) == 0
+    assert Step.objects.filter(pk=step.pk, checkup_claimed=AFTER).exists()
+
+
+def test_buddy_following_by_link_still_gets_a_checkup(step, owner, plan):
+    """A buddy without an account has no account to be closed."""
+    following = make_buddyship(owner, [plan], email="follows@example.com")
+    assert sweep.sweep_checkups(now=AFTER) == 1
+    assert checkups().get().buddyship == following
+
+
 def test_done_and_dropped_and_undated_steps_get_no_checkup(plan, buddyship):
     make_step(plan, title="Done").mark_done()
     make_step(plan, title="Dropped").mark_dropped("Not for me")
