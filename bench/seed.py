@@ -509,7 +509,6 @@ def seed(steps=100_000, due=None, seed_number=1, now=None, probes=True):
                     sent,
                     f"<{uuid.UUID(int=rng.getrandbits(128))}@bench.example>",
                     "",
-                    "email",
                 )
             )
         return buddyship_id
@@ -736,7 +735,6 @@ def seed(steps=100_000, due=None, seed_number=1, now=None, probes=True):
                 "sent_at",
                 "message_id",
                 "last_error",
-                "channel",
             ],
             notifications,
         )
