@@ -10,5 +10,6 @@ app = Celery("careerplan")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# A worker that stops consuming exits to be restarted (started on worker_ready).
-from careerplan import watchdog  # noqa: E402, F401
+# A worker that stops consuming exits to be restarted (started on worker_ready), and so
+# does a beat that stops ticking (started on beat_init).
+from careerplan import beat, watchdog  # noqa: E402, F401

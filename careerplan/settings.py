@@ -331,6 +331,8 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Each worker also consumes a queue of its own, where its watchdog's probes go.
 CELERY_WORKER_DIRECT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Celery's shelve scheduler, telling beat's watchdog of every tick (careerplan.beat).
+CELERY_BEAT_SCHEDULER = "careerplan.beat:Scheduler"
 # The whole schedule, on fixed UTC intervals (no per-step ETA tasks: beat plus the outbox
 # is the schedule, so a broker restart or a second beat cannot lose or double a reminder).
 CELERY_BEAT_SCHEDULE = {
@@ -373,6 +375,13 @@ WORKER_WATCHDOG_SECONDS = env_int("WORKER_WATCHDOG_SECONDS", 90)
 # Touched by the watchdog whenever the worker has shown it consumes (docker-compose's
 # health check reads its age); empty: no file.
 WORKER_ALIVE_FILE = env("WORKER_ALIVE_FILE")
+# A beat that has completed no tick for this long after one was due (its publish hangs on
+# a dead broker connection) exits with status 1, to be started again (careerplan.beat).
+# 0 turns the watchdog off.
+BEAT_WATCHDOG_SECONDS = env_int("BEAT_WATCHDOG_SECONDS", 90)
+# Touched by beat's watchdog while beat ticks (docker-compose's health check reads its
+# age); empty: no file.
+BEAT_ALIVE_FILE = env("BEAT_ALIVE_FILE")
 
 # Prometheus metrics at /metrics: for staff signed in, or for a scraper sending
 # `Authorization: Bearer <METRICS_TOKEN>` (no token set: staff only).

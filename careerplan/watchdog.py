@@ -19,6 +19,9 @@ A running task counts as consuming: it holds the worker's prefetch, so the probe
 behind it. With the default of 90 s a wedged worker is consuming again within two
 minutes. WORKER_ALIVE_FILE, if set, is touched while the worker is consuming, for a
 health check to read.
+
+`BaseWatchdog` (the thread, the limit, the exit and the alive file) serves beat's watchdog
+too (careerplan.beat).
 """
 
 import logging
@@ -36,16 +39,60 @@ log = logging.getLogger(__name__)
 PROBE_TASK = "careerplan.tasks.probe"
 
 
-class Watchdog:
-    def __init__(self, app, hostname, limit, alive_file="", exit=os._exit):
-        self.app = app
-        self.queue = worker_direct(hostname)
+class BaseWatchdog:
+    """A thread that exits the process with status 1 once it has stalled past the limit.
+
+    A subclass says how long the process has stalled (`stalled_for`) and why it exits
+    (`stalled_message`); `watch` is the thread's round, once a second. While the process
+    is not stalled, the alive file (if any) is touched, for a health check to read.
+    """
+
+    name = "watchdog"
+    stalled_message = "Stalled for %.0f s (limit %s s): exiting to be restarted."
+
+    def __init__(self, limit, alive_file="", exit=os._exit):
         self.limit = limit
-        self.probe_every = max(1.0, limit / 6)
         self.alive_file = Path(alive_file) if alive_file else None
         self.exit = exit
-        self.last_consumed = time.monotonic()
         self.thread = None
+
+    def stalled_for(self, now=None):
+        raise NotImplementedError
+
+    def check(self, now=None):
+        """Exit if the process has stalled past the limit; else note that it is alive."""
+        stalled = self.stalled_for(now)
+        if stalled > self.limit:
+            log.critical(self.stalled_message, stalled, self.limit)
+            logging.shutdown()
+            self.exit(1)
+        elif self.alive_file is not None:
+            self.alive_file.touch()
+
+    def watch(self):
+        self.check()
+
+    def run(self):
+        while True:
+            self.watch()
+            time.sleep(1)
+
+    def start(self):
+        self.thread = threading.Thread(target=self.run, name=self.name, daemon=True)
+        self.thread.start()
+
+
+class Watchdog(BaseWatchdog):
+    stalled_message = "Worker consumed nothing for %.0f s (limit %s s): exiting to be restarted."
+
+    def __init__(self, app, hostname, limit, alive_file="", exit=os._exit):
+        super().__init__(limit, alive_file, exit)
+        self.app = app
+        self.queue = worker_direct(hostname)
+        self.probe_every = max(1.0, limit / 6)
+        self.last_consumed = time.monotonic()
+        self.prober = None
+        self.next_probe = 0.0
 
     def consumed(self, **kwargs):
         self.last_consumed = time.monotonic()
@@ -64,37 +111,19 @@ class Watchdog:
             # The broker may be down: then nothing is consumed either, and the limit decides.
             log.warning("Watchdog probe not sent: %r", error)
 
-    def check(self, now=None):
-        """Exit if the worker has stalled past the limit; else note that it is alive."""
-        stalled = self.stalled_for(now)
-        if stalled > self.limit:
-            log.critical(
-                "Worker consumed nothing for %.0f s (limit %s s): exiting to be restarted.",
-                stalled,
-                self.limit,
-            )
-            logging.shutdown()
-            self.exit(1)
-        elif self.alive_file is not None:
-            self.alive_file.touch()
-
-    def run(self):
-        prober, next_probe = None, 0.0
-        while True:
-            now = time.monotonic()
-            if now >= next_probe and (prober is None or not prober.is_alive()):
-                # In a thread of its own: a publish on a dead connection may hang, and
-                # the check below must go on.
-                next_probe = now + self.probe_every
-                prober = threading.Thread(target=self.probe, name="watchdog-probe", daemon=True)
-                prober.start()
-            self.check()
-            time.sleep(1)
+    def watch(self):
+        now = time.monotonic()
+        if now >= self.next_probe and (self.prober is None or not self.prober.is_alive()):
+            # In a thread of its own: a publish on a dead connection may hang, and the
+            # check below must go on.
+            self.next_probe = now + self.probe_every
+            self.prober = threading.Thread(target=self.probe, name="watchdog-probe", daemon=True)
+            self.prober.start()
+        self.check()
 
     def start(self):
         task_received.connect(self.consumed, weak=False)
-        self.thread = threading.Thread(target=self.run, name="watchdog", daemon=True)
-        self.thread.start()
+        super().start()
 
 
 _watchdog = None

@@ -3,9 +3,10 @@
 Used by `make run`. Each child gets its own process group, so one Ctrl-C is delivered
 once (by us, as SIGTERM) and a child that hangs is killed after a grace period: a second
 `make run` then starts from a clean slate. A worker or beat that exits (a worker's
-watchdog exits when it has stopped consuming) is started again after a back-off of 1, 2,
-4 ... seconds (at most 30; back to 1 once it has run a minute); if the web server exits,
-everything stops, since that needs a person (a port in use, say).
+watchdog exits when it has stopped consuming, beat's when it has stopped ticking) is
+started again after a back-off of 1, 2, 4 ... seconds (at most 30; back to 1 once it has
+run a minute); if the web server exits, everything stops, since that needs a person (a
+port in use, say).
 """
 
 import argparse

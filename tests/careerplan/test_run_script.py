@@ -27,6 +27,18 @@ def test_links_follow_the_port_unless_site_url_is_set():
     )
 
 
+def test_the_worker_and_beat_run_with_their_watchdogs_and_are_restarted(settings):
+    children = {child.name: child for child in run_script.commands("127.0.0.1", "8000", Path())}
+    for name in ("worker", "beat"):
+        assert children[name].restart, name
+    # Beat runs the scheduler from the settings, the one that tells its watchdog of ticks,
+    # and both watchdogs are on by default.
+    assert not any(arg.startswith(("-S", "--scheduler")) for arg in children["beat"].command)
+    assert settings.CELERY_BEAT_SCHEDULER == "careerplan.beat:Scheduler"
+    assert settings.WORKER_WATCHDOG_SECONDS > 0
+    assert settings.BEAT_WATCHDOG_SECONDS > 0
+
+
 # The supervisor: a worker or beat that exits is started again; Ctrl-C stops everything.
 
 PYTHON = sys.executable

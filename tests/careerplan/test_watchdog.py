@@ -8,14 +8,7 @@ from celery.worker import state
 from careerplan.celery import app
 from careerplan.tasks import probe
 from careerplan.watchdog import PROBE_TASK, Watchdog
-
-
-class Exited(Exception):
-    pass
-
-
-def exit_(status):
-    raise Exited(status)
+from tests.processes import Exited, exit_
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ LEASE_SECONDS = 8
 LOST_ENQUEUE_SECONDS = 2
 RETRY_SECONDS = 1
 WATCHDOG_SECONDS = 10
+BEAT_WATCHDOG_SECONDS = 5
 
 # The supervisor of `make run`, which the fault leg runs its workers and beats under.
 _spec = importlib.util.spec_from_file_location("run_script", ROOT / "scripts" / "run.py")
@@ -268,6 +269,7 @@ class Stack:
             "OUTBOX_LOST_ENQUEUE_SECONDS": str(LOST_ENQUEUE_SECONDS),
             "OUTBOX_RETRY_SECONDS": str(RETRY_SECONDS),
             "WORKER_WATCHDOG_SECONDS": str(WATCHDOG_SECONDS),
+            "BEAT_WATCHDOG_SECONDS": str(BEAT_WATCHDOG_SECONDS),
             "LOG_LEVEL": "WARNING",
         }
         self.processes = []

@@ -1,7 +1,7 @@
 """The reminder pipeline under faults, with real Celery workers and beats (under the
 supervisor of `make run`) on the real PostgreSQL and Redis and a real SMTP relay: nothing
 lost, nothing doubled, nothing sent after a cancel (docs/decisions.md, "Delivery
-semantics"), and a wedged worker back at work without a person.
+semantics"), and a wedged worker or beat back at work without a person.
 
 The storm prints one line of figures, also written to artifacts/fault-figures.txt.
 """
@@ -22,6 +22,7 @@ from django.utils import timezone
 from buddies.models import Buddyship, Notification
 from plans.models import Step
 from tests.fault.conftest import (
+    BEAT_WATCHDOG_SECONDS,
     WATCHDOG_SECONDS,
     FreezableProxy,
     make_due_steps,
@@ -260,16 +261,26 @@ def test_storm_loses_nothing_doubles_nothing_and_sends_nothing_after_a_cancel(
     assert child(supervisor, "w1").exits[0] == -signal.SIGKILL
 
 
-def test_a_worker_wedged_on_a_dead_broker_connection_exits_and_is_restarted(stack, sink):
-    """Its connections to Redis go silent without an error (a half-open TCP flow): it
-    consumes nothing, its watchdog exits, the supervisor starts it again, and the rows
-    written meanwhile are sent."""
+@pytest.mark.parametrize("wedged", ["worker", "beat"])
+def test_a_process_wedged_on_a_dead_broker_connection_exits_and_is_restarted(stack, sink, wedged):
+    """Its connections to Redis go silent without an error (a half-open TCP flow): the
+    worker consumes nothing, or beat's publish hangs. Its watchdog exits, the supervisor
+    starts it again, and the rows written meanwhile are sent."""
     broker = urlsplit(os.environ["REDIS_URL"])
     proxy = FreezableProxy(broker.port or 6379)
+    children = {
+        "worker": run_script.Child("w1", stack.worker_command("w1", concurrency=1), True),
+        "beat": run_script.Child("beat", stack.beat_command("beat"), True),
+    }
+    limit, why = {
+        "worker": (WATCHDOG_SECONDS, "Worker consumed nothing for"),
+        "beat": (BEAT_WATCHDOG_SECONDS, "Beat completed no tick for"),
+    }[wedged]
     try:
-        stack.beat("beat")
-        worker = run_script.Child("w1", stack.worker_command("w1", concurrency=1), True)
-        stack.supervised([worker], env={"REDIS_URL": proxy.url(broker.path.lstrip("/") or 0)})
+        stack.supervised([child for name, child in children.items() if name != wedged])
+        stack.supervised(
+            [children[wedged]], env={"REDIS_URL": proxy.url(broker.path.lstrip("/") or 0)}
+        )
         make_due_steps(planners=1, steps_each=3)
         assert wait_for(lambda: len(sink) >= 3 and settled(), timeout=90), stack.log_tail()
 
@@ -280,8 +291,9 @@ def test_a_worker_wedged_on_a_dead_broker_connection_exits_and_is_restarted(stac
         back = time.monotonic() - frozen
     finally:
         proxy.close()
-    assert worker.exits == [1], "the worker was not restarted by its watchdog's exit"
+    assert children[wedged].exits == [1], f"the {wedged} was not restarted by its watchdog"
+    assert why in (stack.tmp_path / f"{children[wedged].name}.log").read_text()
     # The watchdog's limit, the supervisor's back-off and a Celery start; under two
     # minutes with the production limit of 90 s.
-    assert back < WATCHDOG_SECONDS + 40
+    assert back < limit + 40
     assert len(set(sink.message_ids())) == len(sink) == 6
