@@ -7,7 +7,9 @@ send task is asked for only after commit (rows.enqueue uses transaction.on_commi
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -20,6 +22,8 @@ from plans.models import Plan, Step, StepEvent
 # A commitment email waits this long for more: committing to five options on a GROW
 # sheet is one email, not five.
 COMMITMENT_GATHER = timedelta(minutes=5)
+# The answers that an Undo takes back (a "more time" answer has no Undo).
+UNDOABLE_OUTCOMES = ("done", "dropped")
 
 
 @receiver(buddy_signals.invitation_issued, sender=Buddyship, dispatch_uid="buddies-invitation")
@@ -112,6 +116,7 @@ def tell_done(sender, step, **kwargs):
     """A buddy whose check-up may have reached them hears the answer; the others get a
     celebration, unless they turned celebrations off."""
     readers = _checkup_readers(step)
+    not_before = timezone.now() + settings.OUTBOX_CHANGE_OF_MIND
     for buddyship in buddies_to_tell(step.plan):
         if buddyship.pk in readers:
             rows.enqueue(
@@ -120,11 +125,28 @@ def tell_done(sender, step, **kwargs):
                 rows.answer_key(step, "done"),
                 step=step,
                 payload={"outcome": "done"},
+                not_before=not_before,
             )
         elif buddyship.celebrations:
             rows.enqueue(
-                Notification.Kind.CELEBRATION, buddyship, rows.celebration_key(step), step=step
+                Notification.Kind.CELEBRATION,
+                buddyship,
+                rows.celebration_key(step),
+                step=step,
+                not_before=not_before,
             )
+
+
+@receiver(signals.step_reopened, sender=Step, dispatch_uid="buddies-step-reopened")
+def take_back(sender, step, **kwargs):
+    """An Undo takes back the celebration or answer its check-off or drop wrote, while it
+    still waits (OUTBOX_CHANGE_OF_MIND): the row goes, so checking the step off again later
+    writes a new one. A row a sender has claimed is decided on the step as it is now
+    (kinds: no longer wanted once the step is open again)."""
+    Notification.objects.filter(step=step, state=Notification.State.PENDING).filter(
+        Q(kind=Notification.Kind.CELEBRATION)
+        | Q(kind=Notification.Kind.ANSWER, payload__outcome__in=UNDOABLE_OUTCOMES)
+    ).delete()
 
 
 @receiver(signals.step_rescheduled, sender=Step, dispatch_uid="buddies-step-rescheduled")
@@ -152,6 +174,8 @@ def _tell_answer(step, outcome, payload, due_date=None):
     readers = _checkup_readers(step, due_date)
     if not readers:
         return
+    now = timezone.now()
+    not_before = now + settings.OUTBOX_CHANGE_OF_MIND if outcome in UNDOABLE_OUTCOMES else None
     for buddyship in buddies_to_tell(step.plan).filter(pk__in=readers):
         rows.enqueue(
             Notification.Kind.ANSWER,
@@ -159,4 +183,5 @@ def _tell_answer(step, outcome, payload, due_date=None):
             rows.answer_key(step, outcome, due_date),
             step=step,
             payload={"outcome": outcome, **payload},
+            not_before=not_before,
         )

@@ -366,6 +366,9 @@ DATA_EXPORT_INLINE_ROWS = env_int("DATA_EXPORT_INLINE_ROWS", 5000)
 # fault tests shorten both so that recovery happens within the test.
 OUTBOX_SEND_LEASE = timedelta(seconds=env_int("OUTBOX_SEND_LEASE_SECONDS", 300))
 OUTBOX_LOST_ENQUEUE_AFTER = timedelta(seconds=env_int("OUTBOX_LOST_ENQUEUE_SECONDS", 60))
+# A celebration, or the answer "done" or "dropped" to a check-up, waits this long before
+# it goes, so that an Undo straight after takes it back (buddies.receivers).
+OUTBOX_CHANGE_OF_MIND = timedelta(seconds=env_int("OUTBOX_CHANGE_OF_MIND_SECONDS", 120))
 # The first back-off after a failed attempt (then doubled each time, at most an hour).
 OUTBOX_RETRY_AFTER = timedelta(seconds=env_int("OUTBOX_RETRY_SECONDS", 60))
 # A worker that has consumed nothing for this long while idle exits with status 1, for its

@@ -211,6 +211,18 @@ def celebration_unwanted(notification):
 # Answer -----------------------------------------------------------------------------
 
 
+# What the step's state must still be for an answer to be true when it goes (an Undo
+# reopens the step; a "more time" answer stays true).
+ANSWER_STATUS = {"done": Step.Status.DONE, "dropped": Step.Status.DROPPED}
+
+
+def answer_taken_back(notification):
+    wanted = ANSWER_STATUS.get(notification.payload.get("outcome"))
+    if wanted is not None and notification.step.status != wanted:
+        return f"The step is {notification.step.status} again."
+    return ""
+
+
 def answer_context(notification):
     """The dates of a "more time" answer (the payload holds them as ISO strings)."""
     payload = notification.payload
@@ -276,6 +288,7 @@ KINDS = {
     Notification.Kind.ANSWER: EmailKind(
         template="buddy-answer",
         actions=("cheer",),
+        unwanted=answer_taken_back,
         context=answer_context,
     ),
     Notification.Kind.DIGEST: EmailKind(

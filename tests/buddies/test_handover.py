@@ -204,6 +204,13 @@ def test_a_cancel_committed_between_claim_and_hand_over_is_seen_and_nothing_is_s
 # The converse order: a cancel that comes while the sender decides waits for the mark --
 
 
+@pytest.fixture(autouse=True)
+def no_wait_for_a_change_of_mind(settings):
+    """Celebrations and answers go at once here: the races under test are the sender's;
+    the wait for an Undo has its own tests (test_receivers)."""
+    settings.OUTBOX_CHANGE_OF_MIND = dt.timedelta(0)
+
+
 @pytest.fixture
 def postgresql():
     assert connection.vendor == "postgresql", "row locks need DATABASE_URL (PostgreSQL)"

@@ -306,7 +306,8 @@ def test_a_resend_no_longer_wanted_is_skipped(checkup, step, settings, clock):
     use_backend(settings, "TakenThenBrokenBackend")
     assert sender.send_pending() == {"resend": 1}
     step.mark_done()
-    clock.shift(dt.timedelta(minutes=1))
+    # Past the retry's back-off and the answer's wait for an Undo.
+    clock.shift(max(dt.timedelta(minutes=1), settings.OUTBOX_CHANGE_OF_MIND))
     use_backend(settings, "CountingBackend")
     # The answer ("done") goes, since the check-up may have arrived; the check-up does not.
     assert sender.send_pending() == {"skipped": 1, "sent": 1}
@@ -552,8 +553,9 @@ def five_checkups(plan):
 
 
 def test_a_group_skips_fails_and_sends_each_row_on_its_own_merits(
-    plan, buddyship, clock, fast_server
+    plan, buddyship, clock, fast_server, settings
 ):
+    settings.OUTBOX_CHANGE_OF_MIND = dt.timedelta(0)  # the celebration goes at once
     steps = five_checkups(plan)
     steps[2].mark_done()
     rows.enqueue(

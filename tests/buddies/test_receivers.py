@@ -5,11 +5,12 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.db import transaction
 
 from buddies.models import Buddyship, Notification
-from buddies.outbox import digests, sender, sweep
+from buddies.outbox import digests, kinds, sender, sweep
 from tests.buddies.conftest import make_buddyship
 from tests.buddies.pipeline import (
     AFTER,
@@ -125,9 +126,15 @@ def test_a_commitment_rolled_back_writes_no_email(plan, buddyship, clock):
 # Celebrations ---------------------------------------------------------------------------
 
 
+def after_a_change_of_mind(clock):
+    """Move on past the wait that lets an Undo take a celebration or answer back."""
+    clock.shift(settings.OUTBOX_CHANGE_OF_MIND)
+
+
 def test_a_done_step_is_celebrated(plan, buddyship, clock):
     step = make_step(plan, reward="a trip to the cinema")
     step.mark_done()
+    after_a_change_of_mind(clock)
     assert sender.send_pending() == {"sent": 1}
     [message] = mail.outbox
     assert message.subject == "Olivia Owner did it: “Visit three bookshops”"
@@ -146,17 +153,59 @@ def test_a_buddy_can_turn_celebrations_off(plan, buddyship, clock):
 def test_celebrations_turned_off_before_the_send_are_skipped(plan, buddyship, clock):
     make_step(plan).mark_done()
     Buddyship.objects.filter(pk=buddyship.pk).update(celebrations=False)
+    after_a_change_of_mind(clock)
     assert sender.send_pending() == {"skipped": 1}
 
 
 def test_done_undone_and_done_again_is_one_celebration(plan, buddyship, clock):
     step = make_step(plan)
     step.mark_done()
+    after_a_change_of_mind(clock)
     sender.send_pending()
     step.mark_open()
     step.mark_done()
+    after_a_change_of_mind(clock)
     assert sender.send_pending() == {}
     assert len(mail.outbox) == 1
+
+
+def test_a_celebration_waits_for_a_change_of_mind_then_goes(plan, buddyship, clock):
+    make_step(plan).mark_done()
+    assert sender.send_pending() == {}
+    clock.shift(settings.OUTBOX_CHANGE_OF_MIND - dt.timedelta(seconds=1))
+    assert sweep.due_after_waiting() == 0
+    clock.shift(dt.timedelta(seconds=1))
+    # Its wait over, the sweep's named step asks for a send.
+    assert sweep.due_after_waiting() == 1
+    assert sender.send_pending() == {"sent": 1}
+
+
+def test_an_undo_within_the_wait_takes_the_celebration_back(plan, buddyship, clock):
+    step = make_step(plan)
+    step.mark_done()
+    clock.shift(dt.timedelta(seconds=1))
+    step.mark_open()
+    assert not rows(Notification.Kind.CELEBRATION).exists()
+    after_a_change_of_mind(clock)
+    assert sender.send_pending() == {}
+    # Checked off again for good: celebrated once, after its own wait.
+    step.mark_done()
+    after_a_change_of_mind(clock)
+    assert sender.send_pending() == {"sent": 1}
+    assert len(mail.outbox) == 1
+
+
+def test_an_undo_after_a_sender_claimed_the_celebration_skips_it(plan, buddyship, clock):
+    """A row claimed before the Undo is decided on the step as the Undo left it."""
+    step = make_step(plan)
+    step.mark_done()
+    after_a_change_of_mind(clock)
+    Notification.objects.filter(kind=Notification.Kind.CELEBRATION).update(
+        state=Notification.State.SENDING
+    )
+    step.mark_open()
+    row = rows(Notification.Kind.CELEBRATION).get()
+    assert kinds.KINDS[row.kind].unwanted(row) == "The step is no longer done."
 
 
 # The planner's answer to a check-up -------------------------------------------------------
@@ -174,8 +223,10 @@ def checked_up(plan, buddyship):
 
 
 def test_buddy_who_checked_up_hears_it_is_done_instead_of_a_celebration(checked_up):
-    with time_machine.travel(AFTER + dt.timedelta(hours=1), tick=False):
+    with time_machine.travel(AFTER + dt.timedelta(hours=1), tick=False) as clock:
         checked_up.mark_done()
+        assert sender.send_pending() == {}
+        after_a_change_of_mind(clock)
         assert sender.send_pending() == {"sent": 1}
     assert not rows(Notification.Kind.CELEBRATION).exists()
     [message] = mail.outbox
@@ -197,13 +248,39 @@ def test_buddy_who_checked_up_hears_the_new_date_and_the_reason(checked_up):
 
 
 def test_buddy_who_checked_up_hears_the_step_was_dropped_and_why(checked_up):
-    with time_machine.travel(AFTER + dt.timedelta(hours=1), tick=False):
+    with time_machine.travel(AFTER + dt.timedelta(hours=1), tick=False) as clock:
         checked_up.mark_dropped("I found a better first step")
+        after_a_change_of_mind(clock)
         assert sender.send_pending() == {"sent": 1}
     [message] = mail.outbox
     assert message.subject == "Olivia Owner has dropped “Visit three bookshops”"
     for body in bodies(message):
         assert "I found a better first step" in body
+
+
+@pytest.mark.parametrize("outcome", ["done", "dropped"])
+def test_an_undo_within_the_wait_takes_the_answer_back(checked_up, outcome):
+    with time_machine.travel(AFTER + dt.timedelta(hours=1), tick=False) as clock:
+        if outcome == "done":
+            checked_up.mark_done()
+        else:
+            checked_up.mark_dropped("Not now")
+        checked_up.mark_open()
+        assert not rows(Notification.Kind.ANSWER).exists()
+        after_a_change_of_mind(clock)
+        assert sender.send_pending() == {}
+    assert mail.outbox == []
+
+
+def test_an_answer_claimed_before_the_undo_is_skipped(checked_up):
+    with time_machine.travel(AFTER + dt.timedelta(hours=1), tick=False):
+        checked_up.mark_done()
+        Notification.objects.filter(kind=Notification.Kind.ANSWER).update(
+            state=Notification.State.SENDING
+        )
+        checked_up.mark_open()
+    row = rows(Notification.Kind.ANSWER).get()
+    assert kinds.KINDS[row.kind].unwanted(row) == "The step is open again."
 
 
 def test_no_answer_email_to_a_buddy_whose_checkup_was_not_sent(plan, buddyship):
