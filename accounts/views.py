@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import ProfileForm
+from careerplan.forms import editable
 
 
 @login_required
@@ -11,7 +12,7 @@ from accounts.forms import ProfileForm
 def profile(request):
     user = request.user
     if request.method == "POST":
-        form = ProfileForm(request.POST, instance=user)
+        form = ProfileForm(request.POST, instance=editable(user))
         if form.is_valid():
             form.save()
             messages.success(request, "Your profile is saved.")

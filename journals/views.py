@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from careerplan.dates import date_from_query
+from careerplan.forms import editable
 from careerplan.htmx import page_update
 from careerplan.pagecache import render_page
 from journals import days as journal
@@ -152,9 +153,9 @@ def entry_edit(request, code):
     entry = get_entry_for_owner(request, code)
     template = "journals/entry_form.html#entry-form" if request.htmx else None
     if request.method == "POST":
-        form = EntryEditForm(request.POST, instance=entry)
+        form = EntryEditForm(request.POST, instance=editable(entry))
         if form.is_valid():
-            form.save()
+            entry = form.save()
             messages.success(request, f"Saved your entry for {long_date(entry.date)}.")
             if request.htmx:
                 return _saved(request, entry, request.user.local_today())

@@ -99,6 +99,13 @@ def step_state(step, today):
     return State.UPCOMING
 
 
+def date_has_come(step, today):
+    """True for a step dated on or before the planner's local `today` (the boundary of the
+    burn-up's "due by today"). An on-time rate judges such a step once it is done, or
+    once it is overdue, the day after its date."""
+    return step.due_date is not None and step.due_date <= today
+
+
 def counts_towards_progress(step):
     """True for a step progress counts (the Python twin of counted_steps)."""
     return step.status != "dropped" and (step.due_date is not None or step.status == "done")

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from careerplan.dates import clamp
 from plans.charts.wallchart import local_date
-from plans.models import State, counts_towards_progress, step_state
+from plans.models import State, counts_towards_progress, date_has_come, step_state
 
 WIDTH, HEIGHT = 640, 260
 # Room for the y labels on the left and the date labels underneath.
@@ -138,7 +138,9 @@ def build_burnup(steps, today, zone):
        to the later of today and the last completion date, the y axis from 0 to a round
        number above the largest total.
     2. Draw each series as a step line: flat until the day a count changes, then up.
-       "Planned" and "done" stop at today; "due" runs on to show what is ahead.
+       A day is one unit wide and "Today" is marked in the middle of its unit; "planned"
+       and "done" stop at that mark (nothing after it has happened), "due" runs on to
+       show what is ahead.
     3. Sample the series at the x ticks and today for the table that stands in for the
        picture.
     """
@@ -163,28 +165,27 @@ def build_burnup(steps, today, zone):
     def y(value):
         return round(chart.bottom - value * plot_h / y_max, 1)
 
-    def step_path(points, until):
+    def step_path(points, until, stop_x):
         d = [f"M{x(start)} {y(0)}"]
         for day, value in points:
             if day > until:
                 break
             d.append(f"H{x(day)}V{y(value)}")
-        d.append(f"H{x(until + timedelta(days=1))}")
+        d.append(f"H{stop_x}")
         return "".join(d)
 
-    stops = {"planned": today, "due": end, "done": today}
+    today_x = round(chart.left + ((today - start).days + 0.5) * plot_w / span, 1)
+    stops = {
+        "planned": (today, today_x),
+        "due": (end, x(end + timedelta(days=1))),
+        "done": (today, today_x),
+    }
     for key, points in series.items():
         style = SERIES_STYLE[key]
-        chart.lines.append(
-            Line(
-                key=key,
-                path=step_path(points, stops[key]),
-                **style,
-            )
-        )
+        chart.lines.append(Line(key=key, path=step_path(points, *stops[key]), **style))
 
     chart.start, chart.end = start, end
-    chart.today_x = x(today)
+    chart.today_x = today_x
     chart.y_ticks = [Tick(pos=y(v), value=v) for v in range(0, y_max + 1, y_step)]
     tick_days = sorted(
         {start + timedelta(days=round(i * (span - 1) / (X_TICKS - 1))) for i in range(X_TICKS)}
@@ -222,13 +223,15 @@ class OnTime:
     on_time: int
     late: int
     overdue: int
+    due_today: int = 0
+    done_ahead: int = 0
     segments: list = field(default_factory=list)
     width: int = WIDTH
     height: int = 32
 
     @property
     def judged(self):
-        """Steps whose date has come, or that are done: the ones an on-time rate is about."""
+        """Steps whose date has come and that are done or overdue: the rate's steps."""
         return self.on_time + self.late + self.overdue
 
     @property
@@ -238,15 +241,20 @@ class OnTime:
 
 
 def on_time_rate(steps, today, zone):
-    """Count dated steps done on time, done late, and still open after their date.
+    """Count the steps whose date has come: done on time, done late, and still open after
+    their date; and, not judged yet, those open on their date (`due_today`) and those done
+    ahead of a date still to come (`done_ahead`, left out of "due by today" too).
 
     A step is on time when the planner's local date of `completed` is on or before its
     completion date: a step checked off at 23:30 in Santiago on its date is on time even
     though it is already the next day in UTC.
     """
-    on_time = late = overdue = 0
+    on_time = late = overdue = due_today = done_ahead = 0
     for step in steps:
-        if step.due_date is None or step.status == "dropped":
+        if step.status == "dropped" or step.due_date is None:
+            continue
+        if not date_has_come(step, today):
+            done_ahead += step.status == "done"
             continue
         if step.status == "done":
             done_on = local_date(step.completed, zone)
@@ -256,7 +264,9 @@ def on_time_rate(steps, today, zone):
                 late += 1
         elif step_state(step, today) == State.OVERDUE:
             overdue += 1
-    return OnTime(on_time=on_time, late=late, overdue=overdue)
+        else:
+            due_today += 1
+    return OnTime(on_time, late, overdue, due_today=due_today, done_ahead=done_ahead)
 
 
 def build_on_time(steps, today, zone):

@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
+from careerplan.forms import editable
 from careerplan.htmx import page_update
 from plans.access import (
     get_grow_session_for_owner,
@@ -186,10 +187,10 @@ def grow_goal(request, code):
     session = get_grow_session_for_owner(request, code)
     if refused := _refuse_if_old(request, session, "goal-box"):
         return refused
-    form = GoalForm(request.POST, instance=session)
+    form = GoalForm(request.POST, instance=editable(session))
     if not form.is_valid():
         return _render_sheet(request, session, "goal-box", status=422, goal_form=form)
-    form.save(commit=False)
+    session = form.save(commit=False)
     session.save(update_fields=["goal", "updated"])
     return _done(request, session, "goal-box", "goal", goal_notice="Goal saved.")
 
@@ -200,10 +201,10 @@ def grow_reality(request, code):
     session = get_grow_session_for_owner(request, code)
     if refused := _refuse_if_old(request, session, "reality-box"):
         return refused
-    form = RealityForm(request.POST, instance=session)
+    form = RealityForm(request.POST, instance=editable(session))
     if not form.is_valid():
         return _render_sheet(request, session, "reality-box", status=422, reality_form=form)
-    form.save(commit=False)
+    session = form.save(commit=False)
     session.save(update_fields=["reality", "discoveries", "steps_taken", "updated"])
     return _done(request, session, "reality-box", "reality", reality_notice="Reality saved.")
 
@@ -249,7 +250,7 @@ def obstacle_edit(request, code):
     session = obstacle.session
     if refused := _refuse_if_old(request, session, "work"):
         return refused
-    form = ObstacleForm(request.POST or None, instance=obstacle, prefix="edit")
+    form = ObstacleForm(request.POST or None, instance=editable(obstacle), prefix="edit")
     form.fields["text"].label = "Obstacle"
     return _edit_in_place(
         request,

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from careerplan.dates import date_from_query
+from careerplan.forms import editable
 from careerplan.htmx import page_update
 from plans.access import get_plan_for_owner, get_step_for_owner
 from plans.steps.forms import DropForm, QuickStepForm, RescheduleForm, StepEditForm, StepForm
@@ -131,9 +132,8 @@ def _render_step_detail_with(request, step, status=422, **forms):
 @require_POST
 def step_edit(request, code):
     step = get_step_for_owner(request, code)
-    form = StepEditForm(request.POST, instance=step)
+    form = StepEditForm(request.POST, instance=editable(step))
     if not form.is_valid():
-        step.refresh_from_db()
         return _render_step_detail_with(request, step, edit_form=form)
     form.save()
     messages.success(request, "The step is saved.")

@@ -23,6 +23,7 @@ from django_htmx.http import (
     retarget,
 )
 
+from careerplan.forms import editable
 from careerplan.htmx import page_update
 from careerplan.pagecache import render_page
 from plans.access import get_plan_for_owner, get_step_for_owner
@@ -145,21 +146,17 @@ def _add_answers(request, plan, step):
 @require_http_methods(["GET", "POST"])
 def step_edit(request, code):
     step = get_step_for_owner(request, code)
-    # The form writes what was typed onto the step; headings keep the saved title.
-    saved_title = step.title
     if request.method == "POST":
-        form = TreeStepEditForm(request.POST, instance=step)
+        form = TreeStepEditForm(request.POST, instance=editable(step))
         if form.is_valid():
-            form.save()
+            step = form.save()
             messages.success(request, f"Saved “{step.title}”.")
             return _changed(request, step.plan, anchor=step, refocus=_menu_of(step))
         status = 422
     else:
         form = TreeStepEditForm(instance=step)
         status = 200
-    return _render_step_page(
-        request, "plans/tree/step_edit.html", step, form, status, saved_title=saved_title
-    )
+    return _render_step_page(request, "plans/tree/step_edit.html", step, form, status)
 
 
 @login_required

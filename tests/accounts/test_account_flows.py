@@ -153,6 +153,17 @@ def test_profile_refuses_an_unknown_time_zone(owner_client, owner):
 
 
 @pytest.mark.django_db
+def test_a_refused_profile_keeps_the_saved_name_in_the_menu(owner_client, owner):
+    response = owner_client.post(
+        "/accounts/profile/", {"display_name": "Olivia Renamed", "tz": "Mars/Olympus_Mons"}
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'aria-current="page">Olivia Owner</a>' in html
+    assert 'value="Olivia Renamed"' in html
+
+
+@pytest.mark.django_db
 def test_profile_refuses_a_name_longer_than_sixty_characters(owner_client, owner):
     long_name = "N" * 61
     response = owner_client.post("/accounts/profile/", {"display_name": long_name, "tz": "UTC"})

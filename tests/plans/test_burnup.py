@@ -1,7 +1,8 @@
 """The progress pictures (plans.charts.burnup): burn-up series, on-time rate and their SVG
 geometry."""
 
-from datetime import UTC, date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from uuid import uuid4
 from zoneinfo import ZoneInfo
@@ -117,10 +118,12 @@ def test_burnup_geometry_spans_first_day_to_last_due_date_and_stops_done_at_toda
     assert (chart.planned, chart.due, chart.done) == (2, 1, 1)
     lines = {line.key: line for line in chart.lines}
     assert set(lines) == {"planned", "due", "done"}
-    # 20 days across the 580-unit plot: each day is 29 units; today (10 March) is day 9.
-    assert chart.today_x == 44 + 9 * 29
-    # "Done" ends at the end of today, "due" at the end of the last completion date.
-    assert lines["done"].path.endswith(f"H{44 + 10 * 29.0}")
+    # 20 days across the 580-unit plot: each day is 29 units; today (10 March) is day 9,
+    # marked in the middle of its unit.
+    assert chart.today_x == 44 + 9.5 * 29
+    # "Done" ends at the Today mark, "due" at the end of the last completion date.
+    assert lines["done"].path.endswith(f"H{44 + 9.5 * 29}")
+    assert lines["planned"].path.endswith(f"H{44 + 9.5 * 29}")
     assert lines["due"].path.endswith(f"H{44 + 20 * 29.0}")
     assert lines["done"].path.startswith(f"M44.0 {chart.bottom}.0")
     # The y axis runs 0..2 in steps of 1; the top tick is at the top of the plot.
@@ -149,17 +152,62 @@ def test_burnup_of_a_plan_without_action_steps_is_empty():
 def test_on_time_rate_counts_done_by_the_date_late_and_still_open_past_it():
     steps = [
         step(due=date(2027, 3, 5), status="done", completed=utc(2027, 3, 5, 20)),  # on the day
-        step(due=date(2027, 3, 20), status="done", completed=utc(2027, 3, 2, 9)),  # early
+        step(due=date(2027, 3, 8), status="done", completed=utc(2027, 3, 2, 9)),  # early
         step(due=date(2027, 3, 1), status="done", completed=utc(2027, 3, 3, 9)),  # late
         step(due=date(2027, 3, 9)),  # past its date, open
         step(due=TODAY),  # due today: not late yet
+        step(due=date(2027, 3, 20), status="done", completed=utc(2027, 3, 2, 9)),  # date ahead
         step(due=date(2027, 3, 2), status="dropped"),
         step(due=None, status="done", completed=utc(2027, 3, 3, 9)),
     ]
     result = on_time_rate(steps, TODAY, LONDON)
     assert (result.on_time, result.late, result.overdue) == (2, 1, 1)
+    assert (result.due_today, result.done_ahead) == (1, 1)
     assert result.judged == 4
     assert result.rate == 50
+
+
+def test_on_time_rate_leaves_out_a_step_done_today_whose_date_is_tomorrow():
+    done_early = step(due=TODAY + timedelta(days=1), status="done", completed=utc(2027, 3, 10, 9))
+    result = on_time_rate([done_early], TODAY, LONDON)
+    assert result.judged == 0
+    assert result.rate is None
+    assert result.done_ahead == 1
+    # The day it comes, it counts as done on time.
+    assert on_time_rate([done_early], TODAY + timedelta(days=1), LONDON).on_time == 1
+
+
+def test_on_time_rate_judges_a_step_done_on_its_date_today():
+    done_on_the_day = step(due=TODAY, status="done", completed=utc(2027, 3, 10, 9))
+    assert on_time_rate([done_on_the_day], TODAY, LONDON).on_time == 1
+
+
+def test_on_time_steps_are_within_the_burnups_due_by_today():
+    steps = [
+        step(due=TODAY + timedelta(days=1), status="done", completed=utc(2027, 3, 10, 9)),
+        step(due=TODAY, created=utc(2027, 3, 10, 8)),
+        step(due=date(2027, 3, 9), status="done", completed=utc(2027, 3, 9, 9)),
+        step(due=date(2027, 3, 8)),
+    ]
+    progress = build_progress(steps, TODAY, LONDON)
+    on_time = progress.on_time
+    assert progress.burnup.due == on_time.judged + on_time.due_today == 3
+    assert progress.burnup.done == on_time.on_time + on_time.late + on_time.done_ahead == 2
+
+
+def test_burnup_done_today_stops_at_the_today_mark_before_tomorrows_due_date():
+    # Seen on 1 December: one step added and checked off today, due tomorrow.
+    today = date(2027, 12, 1)
+    steps = [done_step(date(2027, 12, 2), utc(2027, 12, 1, 9), utc(2027, 12, 1, 10))]
+    chart = build_burnup(steps, today, LONDON)
+    # Two days across the 580-unit plot: 290 units a day, Today in the middle of the first.
+    assert chart.today_x == 44 + 145
+    lines = {line.key: line for line in chart.lines}
+    for key in ("planned", "done"):
+        xs = [float(x) for x in re.findall(r"H([\d.]+)", lines[key].path)]
+        assert max(xs) == chart.today_x
+    # The due line rises where 2 December begins, after the Today mark.
+    assert f"H{44 + 290.0}V" in lines["due"].path
 
 
 def test_on_time_uses_the_planners_local_date_of_completion():

@@ -162,6 +162,24 @@ def test_edit_keeps_what_was_typed_when_refused(owner_client, plan):
     assert plan.goal
 
 
+def test_a_refused_edit_shows_the_plan_as_saved_above_the_form(owner_client, plan):
+    plan.target_date = datetime.date(2027, 6, 1)
+    plan.save()
+    saved_goal = plan.goal
+    response = owner_client.post(
+        reverse("plans-edit", args=[plan.code]),
+        {"goal": "I will run a kite shop", "target_date": "9999-01-01"},
+    )
+    assert response.status_code == 422
+    assert "Pick a date between 1900 and 2200." in response.text
+    header = response.text.split('<header class="plan-header', 1)[1].split("</header>", 1)[0]
+    assert f'<h1 class="h3 plan-goal">{saved_goal}</h1>' in header
+    assert '<time datetime="2027-06-01">1 June 2027</time>' in header
+    assert "9999" not in header
+    # The form keeps what was typed.
+    assert "I will run a kite shop</textarea>" in response.text
+
+
 def test_archive_and_reactivate(owner_client, plan):
     url = reverse("plans-archive", args=[plan.code])
     owner_client.post(url)

@@ -176,6 +176,18 @@ def test_edit_refuses_an_empty_title_and_keeps_the_notes(owner_client, step):
     assert step.title == "Call Maya about the bookshop"
 
 
+def test_a_refused_edit_keeps_the_saved_title_and_reward_outside_the_form(owner_client, step):
+    response = owner_client.post(
+        reverse("plans-step-edit", args=[step.code]),
+        {"title": "Ring Maya", "reward": "a cake", "notes": "n" * 2001},
+    )
+    assert response.status_code == 422
+    assert "<title>Call Maya about the bookshop" in response.text
+    assert '<h1 class="h3">Call Maya about the bookshop</h1>' in response.text
+    assert "Reward: <strong>a trip to the cinema</strong>" in response.text
+    assert 'value="Ring Maya"' in response.text
+
+
 def test_quick_add_on_the_plan_page_commits_a_dated_step(owner_client, owner, plan):
     received = []
 

@@ -844,6 +844,19 @@ def test_a_bad_title_is_refused_keeping_what_was_typed(owner_client, step, title
     assert (step.title, step.notes) == ("Find a location", "")
 
 
+def test_a_refused_edit_with_a_good_new_title_keeps_the_saved_one_in_the_heading(
+    owner_client, step
+):
+    response = owner_client.post(
+        reverse("plans-tree-step-edit", args=[step.code]),
+        {"title": "Find a shop", "notes": "n" * 2001},
+    )
+    assert response.status_code == 422
+    assert "Edit “Find a location”" in response.text
+    assert "Edit “Find a shop”" not in response.text
+    assert 'value="Find a shop"' in response.text
+
+
 def test_htmx_edit_answers_with_the_workspace_in_place_of_the_form(
     owner_client, step, htmx_headers
 ):

@@ -338,6 +338,41 @@ def test_owner_sees_the_wall_chart_with_states_legend_and_progress(owner_client,
 
 
 @pytest.mark.usefixtures("frozen")
+def test_a_step_done_ahead_of_its_date_tomorrow_is_not_yet_on_time_in_either_summary(
+    owner_client, plan
+):
+    step = StepFactory(plan=plan, title="Ring the printer", due_date=TODAY + timedelta(days=1))
+    owner_client.post(reverse("plans-step-done", args=[step.code]), {"from": "plan"})
+
+    html = owner_client.get(wallchart_url(plan)).content.decode()
+
+    assert "By today, 1 step planned, 0 due and <strong>1 done</strong>." in html
+    assert "on time:" not in html
+    assert "Nothing to judge yet" in html
+    assert "Not counted yet: 1 step done ahead of its date, until the date comes." in html
+
+
+@pytest.mark.usefixtures("frozen")
+def test_the_on_time_sentence_counts_only_steps_whose_date_has_come(owner_client, plan):
+    ahead = StepFactory(plan=plan, due_date=TODAY + timedelta(days=1))
+    on_the_day = StepFactory(plan=plan, due_date=TODAY)
+    for step in (ahead, on_the_day):
+        owner_client.post(reverse("plans-step-done", args=[step.code]), {"from": "plan"})
+    StepFactory(plan=plan, due_date=TODAY)
+    StepFactory(plan=plan, due_date=TODAY - timedelta(days=1))
+
+    html = owner_client.get(wallchart_url(plan)).content.decode()
+
+    # Three steps due by today: one done on its date, one still open today, one overdue.
+    assert "By today, 4 steps planned, 3 due and <strong>2 done</strong>." in html
+    assert "50%</strong> on time: 1 of 2 steps whose date has come were done by it." in html
+    assert (
+        "Not counted yet: 1 step due today, until done or the day is over;"
+        " 1 step done ahead of its date, until the date comes." in html
+    )
+
+
+@pytest.mark.usefixtures("frozen")
 def test_print_and_print_layout_controls_are_offered(owner_client, plan):
     html = owner_client.get(wallchart_url(plan)).content.decode()
     assert f'href="{print_url(plan)}" data-print>Print</a>' in html
