@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from buddies.models import Buddyship
 from careerplan.dates import DateField
-from plans.models import Plan, Step
+from plans.models import Plan, State, Step, step_state
 
 # Characters that must never reach an email header or a one-line field: line breaks of
 # every kind (a name goes into "To:" and subjects) and the other control characters.
@@ -165,7 +165,10 @@ class CheerForm(NoteTextForm):
         to_field_name="code",
         label="About a step (optional)",
         empty_label="Their progress in general",
-        error_messages={"invalid_choice": "That step is not shared with you."},
+        error_messages={
+            "invalid_choice": "Choose a step from the list: that one was dropped, or it is "
+            "not shared with you."
+        },
     )
 
     # The steps offered: those dated within two weeks either side of today, at most 30. A
@@ -175,22 +178,31 @@ class CheerForm(NoteTextForm):
 
     def __init__(self, *args, plans, today=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only action steps of the plans shared with this buddy: a step code from any
-        # other plan is "not one of the choices".
         # Bootstrap's classes on the widgets, so the page can draw the unbound form without
         # crispy's template stack (plans/_field.html); a refused post goes through crispy.
         self.fields["text"].widget.attrs.setdefault("class", "form-control")
         field = self.fields["step"]
         field.widget.attrs.setdefault("class", "form-select")
-        field.queryset = Step.objects.filter(plan__in=plans, due_date__isnull=False).order_by(
-            "due_date", "position", "pk"
+        # Only action steps of the plans shared with this buddy that still count (a
+        # dropped step is no news to cheer): a step code from any other plan, or of a
+        # dropped step, is "not one of the choices".
+        field.queryset = (
+            Step.objects.filter(plan__in=plans)
+            .dated()
+            .counted()
+            .order_by("due_date", "position", "pk")
         )
         if today is not None:
             near = field.queryset.filter(
                 due_date__range=(today - self.CHOICE_WINDOW, today + self.CHOICE_WINDOW)
             )[: self.CHOICE_LIMIT]
+            # Grouped by the step's state: what to celebrate, and what to wish luck with.
+            options = {"Done": [], "Still to do": []}
+            for step in near:
+                group = "Done" if step_state(step, today) == State.DONE else "Still to do"
+                options[group].append((step.code, field.label_from_instance(step)))
             field.choices = [("", field.empty_label)] + [
-                (step.code, field.label_from_instance(step)) for step in near
+                (group, choices) for group, choices in options.items() if choices
             ]
 
 

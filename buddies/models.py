@@ -3,13 +3,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 
 from buddies import signals
 from careerplan import versions
 from careerplan.tokens import new_token
-from plans.models import Plan, Step
+from plans.models import Plan, Step, StepEvent
 
 # An invitation link works for two weeks: long enough for a busy friend, short enough
 # that a forwarded or forgotten email stops being a key.
@@ -258,10 +258,36 @@ class ShareLink(models.Model):
         return f"Link for {self.buddyship}"
 
 
+# What answers a buddy's question about a step: the planner checked it off, gave it a new
+# date or dropped it (on the check-up answer page or from their own pages alike).
+ANSWERING_EVENTS = [StepEvent.Kind.DONE, StepEvent.Kind.RESCHEDULED, StepEvent.Kind.DROPPED]
+
+
+def _boolean(condition):
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
 class NoteQuerySet(models.QuerySet):
     def for_planner(self, planner):
         """The notes the planner's buddies sent them."""
         return self.filter(buddyship__planner=planner)
+
+    def with_state(self):
+        """Annotate each note's state, the one rule of every page that shows notes:
+
+        - `answered`: a question (any note but a cheer) about a step the planner has
+          answered since it was asked (ANSWERING_EVENTS at or after the note);
+        - `is_new`: neither seen nor answered;
+        - `awaits_answer`: a question about an open step, not answered yet.
+        """
+        answer_since = StepEvent.objects.filter(
+            step=OuterRef("step"), kind__in=ANSWERING_EVENTS, created__gte=OuterRef("created")
+        )
+        question = Q(step__isnull=False) & ~Q(kind=Note.Kind.CHEER)
+        return self.annotate(answered=_boolean(question & Exists(answer_since))).annotate(
+            is_new=_boolean(Q(seen__isnull=True, answered=False)),
+            awaits_answer=_boolean(question & Q(step__status=Step.Status.OPEN, answered=False)),
+        )
 
     def mark_seen(self, now=None):
         """Mark the unseen ones seen (one UPDATE); return how many there were."""

@@ -66,7 +66,9 @@ def build_progress(buddyship):
             target_date=progress.plan.target_date,
         )
     done.sort(key=lambda step: step.completed, reverse=True)
-    notes = list(buddyship.buddy_notes.select_related("step").order_by("-created")[:NOTES_SHOWN])
+    notes = list(
+        buddyship.buddy_notes.with_state().select_related("step").order_by("-created")[:NOTES_SHOWN]
+    )
     journal = None
     if buddyship.share_journal:
         journal, _older = journal_days(planner, limit=JOURNAL_DAYS, plans=plans)

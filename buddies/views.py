@@ -101,8 +101,11 @@ def buddy_list(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def buddy_invite(request):
+    if request.method != "POST":
+        # The form lives on the buddies page: an address typed or bookmarked leads there.
+        return redirect(reverse("buddies-list") + "#invite")
     form = InviteForm(request.POST, planner=request.user)
     if form.is_valid():
         buddyship = form.save(commit=False)

@@ -32,7 +32,7 @@ from plans.models import Plan, Step
 from plans.tree.tree import Tree, describe, latest_commit_date
 from reminders import links
 from reminders.models import Kind, Reminder
-from reminders.schedule import day_over, occurrence
+from reminders.schedule import day_over, local_day, occurrence
 
 # Steps listed under each heading of an email.
 LIST_LIMIT = 10
@@ -59,6 +59,9 @@ class ReminderKind:
     due: Callable[[list, datetime], list[Row]]
     # The notification's title, body, the page it opens, and its tag.
     push: Callable[[Notification], dict]
+    # Whether the planner can do what the reminder asks before it fires (write the day's
+    # journal entry): then a day `due` already writes nothing for is not its next send.
+    done_ahead: bool = False
 
 
 # Keys --------------------------------------------------------------------------------
@@ -424,8 +427,21 @@ REMINDER_KINDS = {
         email=declare("reminder-journal", journal_unwanted, journal_context),
         due=journal_due,
         push=journal_push,
+        done_ahead=True,
     ),
 }
+
+
+def next_send(reminder, now):
+    """When the reminder next sends, as things stand at `now` (None while it is off): its
+    next instant, or, for a kind done ahead whose pass would write nothing for that day
+    (today's journal entry is written), its instant on the day after."""
+    if reminder.next_due is None or not REMINDER_KINDS[reminder.kind].done_ahead:
+        return reminder.next_due
+    day = local_day(reminder.next_due, reminder.user.zone)
+    if REMINDER_KINDS[reminder.kind].due([(reminder, day)], now):
+        return reminder.next_due
+    return reminder.next_due_after_day(day, now)
 
 
 def register_kinds():

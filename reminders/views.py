@@ -4,10 +4,12 @@ and the browsers that take them as push notifications."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from reminders import push
 from reminders.forms import PushSubscriptionForm, ReminderForm
+from reminders.kinds import next_send
 from reminders.models import DEFAULTS, PushSubscription, Reminder
 
 
@@ -22,6 +24,9 @@ def _forms(request, data=None):
 
 
 def _render(request, forms, push_form=None, status=200):
+    now = timezone.now()
+    for form in forms:
+        form.next_send = next_send(form.instance, now)
     context = {
         "forms": forms,
         "push_form": push_form,

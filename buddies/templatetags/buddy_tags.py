@@ -17,7 +17,8 @@ def buddy_notes_context(user, with_invitations=False):
     """Return the latest notes the planner's buddies sent (one query) and the open
     invitations to be someone's buddy (two queries)."""
     notes = list(
-        Note.objects.filter(buddyship__planner=user)
+        Note.objects.for_planner(user)
+        .with_state()
         .select_related("buddyship", "step", "step__plan")
         .order_by("-created", "-pk")[:NOTES_SHOWN]
     )
@@ -29,7 +30,7 @@ def buddy_notes_context(user, with_invitations=False):
         valid_until(invitation.invite_expires)
     return {
         "notes": notes,
-        "unseen_count": sum(1 for note in notes if note.seen is None),
+        "unseen_count": sum(1 for note in notes if note.is_new),
         "invitations": invitations,
         "show_invitations": with_invitations,
     }
@@ -40,8 +41,11 @@ def buddy_notes(context, with_invitations=True):
     """{% load buddy_tags %}{% buddy_notes %}: the latest buddy notes and any invitation
     waiting for this person (three queries)."""
     user = context.get("user") or getattr(context.get("request"), "user", None)
-    result = buddy_notes_context(user, with_invitations=with_invitations)
+    # In a page update (careerplan.htmx) only the notes are swapped, out of band.
+    oob = context.get("oob", False)
+    result = buddy_notes_context(user, with_invitations=with_invitations and not oob)
     result["csrf_token"] = context.get("csrf_token")
+    result["oob"] = oob
     return result
 
 

@@ -21,7 +21,7 @@ from plans.views import dashboard_context, plan_context
 
 # The parts of each page that show a step, as partials of the page's template.
 PAGES = {
-    "dashboard": ("plans/dashboard.html", ["steps-panel", "plan-cards"]),
+    "dashboard": ("plans/dashboard.html", ["steps-panel", "buddy-notes", "plan-cards"]),
     "plan": ("plans/plan_detail.html", ["plan-progress", "plan-steps"]),
     "step": ("plans/step_detail.html", ["step-body"]),
 }

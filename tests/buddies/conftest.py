@@ -1,5 +1,7 @@
 """Buddies fixtures: a planner's buddy with an account, one without, and helpers."""
 
+import datetime
+
 import pytest
 import time_machine
 from django.test import Client
@@ -9,7 +11,7 @@ from buddies.models import Buddyship, ShareLink
 from careerplan.celery import app as celery_app
 from careerplan.tokens import new_token
 from tests.buddies.pipeline import AFTER, make_step
-from tests.factories import PlanFactory, UserFactory
+from tests.factories import PlanFactory, StepFactory, UserFactory
 
 
 def make_buddyship(planner, plans=(), *, user=None, status=Buddyship.Status.ACTIVE, **fields):
@@ -59,6 +61,16 @@ def buddyship(owner, plan, buddy):
 @pytest.fixture
 def step(plan):
     return make_step(plan)
+
+
+@pytest.fixture
+def due_step(owner, plan):
+    """An open step of the shared plan, due yesterday: its check-up can be answered."""
+    return StepFactory(
+        plan=plan,
+        title="Ring the landlord",
+        due_date=owner.local_today() - datetime.timedelta(days=1),
+    )
 
 
 @pytest.fixture

@@ -11,15 +11,6 @@ from plans.models import Step, StepEvent
 from tests.factories import StepFactory
 
 
-@pytest.fixture
-def due_step(owner, plan):
-    return StepFactory(
-        plan=plan,
-        title="Ring the landlord",
-        due_date=owner.local_today() - datetime.timedelta(days=1),
-    )
-
-
 def answer_url(step):
     return reverse("buddies-checkup-answer", args=[step.code])
 

@@ -61,8 +61,26 @@ def test_buddies_page_redirects_anonymous_to_login(client):
     assert response.url.startswith(reverse("account_login"))
 
 
-def test_invite_rejects_get(owner_client):
-    assert owner_client.get(INVITE).status_code == 405
+def test_invite_get_leads_to_the_invite_form_on_the_buddies_page(owner_client, plan):
+    response = owner_client.get(INVITE)
+
+    assert response.status_code == 302
+    assert response.url == LIST + "#invite"
+    page = owner_client.get(response.url).text
+    assert page.index('id="invite"') < page.index('id="invite-form"')
+    assert owner_client.head(INVITE).status_code == 302
+
+
+def test_invite_rejects_other_methods(owner_client):
+    assert owner_client.put(INVITE).status_code == 405
+    assert owner_client.delete(INVITE).status_code == 405
+
+
+def test_invite_get_redirects_anonymous_to_login(client):
+    response = client.get(INVITE)
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
 
 
 def test_invite_creates_an_invitation_with_a_hashed_single_use_token(owner, owner_client, plan):

@@ -39,7 +39,7 @@ def test_tag_shows_only_this_planners_notes(owner, stranger, buddy):
     html = render_tag(owner)
 
     assert "For Sam only" not in html
-    assert "When a buddy cheers you on" in html
+    assert "From your buddies" not in html
 
 
 def test_tag_escapes_what_a_buddy_wrote(owner, buddyship):
@@ -124,3 +124,34 @@ def test_a_cheer_or_a_closed_step_offers_no_answer_page(owner, plan, buddyship):
 
     assert reverse("buddies-checkup-answer", args=[step.code]) not in html
     assert reverse("buddies-checkup-answer", args=[done.code]) not in html
+
+
+def test_a_new_planners_dashboard_starts_with_the_welcome_not_the_buddies(owner_client):
+    html = owner_client.get(reverse("plans-dashboard")).text
+
+    assert "From your buddies" not in html
+    assert "When a buddy cheers you on" not in html
+    hello = html.index("Hello, Olivia Owner")
+    assert "<section" not in html[hello : html.index('class="lead"')]
+
+
+def test_a_planner_with_plans_and_no_notes_sees_no_buddies_heading(owner_client, plan):
+    html = owner_client.get(reverse("plans-dashboard")).text
+
+    assert "Your plans" in html
+    assert "From your buddies" not in html
+    assert '<div id="buddy-notes" hidden></div>' in html
+
+
+@pytest.mark.parametrize("with_plan", [False, True])
+def test_dashboard_shows_the_buddies_section_once_a_note_arrives(
+    owner, owner_client, buddy, with_plan
+):
+    plans = [PlanFactory(owner=owner)] if with_plan else []
+    buddyship = make_buddyship(owner, plans, user=buddy)
+    Note.objects.create(buddyship=buddyship, kind=Note.Kind.CHEER, text="Go on!")
+
+    html = owner_client.get(reverse("plans-dashboard")).text
+
+    assert "From your buddies" in html
+    assert "Go on!" in html

@@ -196,7 +196,10 @@ def test_cheer_about_a_step_not_shared_is_refused(buddy_client, buddyship, other
     )
 
     assert response.status_code == 422
-    assert "That step is not shared with you." in response.text
+    assert (
+        "Choose a step from the list: that one was dropped, or it is not shared with you."
+        in response.text
+    )
     assert "Hi</textarea>" in response.text
     assert not Note.objects.exists()
 
@@ -353,7 +356,10 @@ def test_refused_cheer_with_htmx_returns_the_panel_with_the_error(
 
     assert response.status_code == 422
     assert response.text.lstrip().startswith('<section class="card mb-4 cheer-panel"')
-    assert "That step is not shared with you." in response.text
+    assert (
+        "Choose a step from the list: that one was dropped, or it is not shared with you."
+        in response.text
+    )
     assert "Keep going</textarea>" in response.text
     assert not Note.objects.exists()
 
@@ -366,4 +372,50 @@ def test_a_cheer_without_the_csrf_token_is_refused(owner, plan):
     response = client.post(reverse("buddies-link-cheer", args=[token]), {"text": "Forged"})
 
     assert response.status_code == 403
+    assert not Note.objects.exists()
+
+
+def test_cheer_form_on_the_page_offers_no_dropped_step(buddy_client, buddyship, plan, steps):
+    dropped = StepFactory(
+        plan=plan, title="Update LinkedIn headline", due_date=timezone.localdate()
+    )
+    dropped.mark_dropped("Not needed")
+
+    html = buddy_client.get(progress_url(buddyship)).text
+
+    select = html[html.index('name="step"') : html.index("</select>")]
+    assert '<optgroup label="Done">' in select
+    assert '<optgroup label="Still to do">' in select
+    assert "Read the trade magazine" in select
+    assert "Visit three bookshops" in select
+    assert "Update LinkedIn headline" not in select
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_cheer_about_a_dropped_step_is_refused(buddy_client, buddyship, plan, htmx, htmx_headers):
+    dropped = StepFactory(plan=plan, title="Update LinkedIn headline")
+    dropped.mark_dropped("Not needed")
+
+    response = buddy_client.post(
+        reverse("buddies-cheer", args=[buddyship.code]),
+        {"text": "Well done", "step": str(dropped.code)},
+        headers=htmx_headers if htmx else {},
+    )
+
+    assert response.status_code == 422
+    assert "Choose a step from the list: that one was dropped" in response.text
+    assert "Well done</textarea>" in response.text
+    assert not Note.objects.exists()
+
+
+def test_link_cheer_about_a_dropped_step_is_refused(client, buddyship, plan):
+    token = make_link(buddyship)
+    dropped = StepFactory(plan=plan)
+    dropped.mark_dropped()
+
+    response = client.post(
+        reverse("buddies-link-cheer", args=[token]), {"text": "Hi", "step": str(dropped.code)}
+    )
+
+    assert response.status_code == 422
     assert not Note.objects.exists()

@@ -7,9 +7,12 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from journals.models import JournalEntry
+from reminders.kinds import next_send
 from reminders.models import Kind, PushSubscription
-from tests.reminders.conftest import make_planner, reminder, utc
+from tests.reminders.conftest import make_planner, reminder, set_reminder, utc
 
 URL = reverse("reminders-settings")
 
@@ -255,3 +258,48 @@ def test_the_page_runs_a_fixed_number_of_queries(signed_in, planner, django_asse
         assert signed_in.get(URL).status_code == 200
     with django_assert_max_num_queries(16):
         assert signed_in.post(URL, DEFAULTS).status_code == 302
+
+
+def journal_next_line(html):
+    card = html[html.index("Journal nudge") :]
+    return card[card.index("Next:") : card.index("</p>")]
+
+
+def test_journal_nudge_next_is_tonight_while_today_has_no_entry(signed_in, planner):
+    set_reminder(planner, Kind.JOURNAL)
+    JournalEntry.objects.write(planner, dt.date(2026, 3, 7), "Yesterday's entry.")
+
+    line = journal_next_line(signed_in.get(URL).text)
+
+    assert line == "Next: Sunday 8 March, 20:00, if you have not written yet."
+
+
+def test_journal_nudge_next_is_tomorrow_once_today_has_an_entry(signed_in, planner):
+    set_reminder(planner, Kind.JOURNAL)
+    JournalEntry.objects.write(planner, dt.date(2026, 3, 8), "Found a shop to let.")
+
+    line = journal_next_line(signed_in.get(URL).text)
+
+    assert line == "Next: Monday 9 March, 20:00, if you have not written yet."
+    # What is stored is the pass's schedule: it still fires tonight and writes nothing.
+    assert reminder(planner, Kind.JOURNAL).next_due == utc(2026, 3, 8, 20)
+
+
+def test_journal_next_send_follows_the_pass_rule_in_the_planners_zone(db, clock):
+    # 8 March 12:00 UTC is already 9 March in Auckland (UTC+13): tonight is the 9th.
+    planner = make_planner(tz="Pacific/Auckland")
+    journal = set_reminder(planner, Kind.JOURNAL)
+    assert journal.next_due == utc(2026, 3, 9, 7)
+    assert next_send(journal, timezone.now()) == journal.next_due
+
+    JournalEntry.objects.write(planner, dt.date(2026, 3, 8), "The day before.")
+    assert next_send(journal, timezone.now()) == journal.next_due
+    JournalEntry.objects.write(planner, dt.date(2026, 3, 9), "Today, in Auckland.")
+    assert next_send(journal, timezone.now()) == utc(2026, 3, 10, 7)
+
+
+def test_other_reminders_show_their_next_instant(planner):
+    morning = reminder(planner, Kind.MORNING)
+
+    assert next_send(morning, timezone.now()) == morning.next_due
+    assert next_send(reminder(planner, Kind.JOURNAL), timezone.now()) is None
