@@ -20,10 +20,10 @@ from datetime import timedelta
 
 from django.db.models.functions import Lower
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from buddies.models import Buddyship, ShareLink
+from careerplan.access import get_by_code
 from careerplan.tokens import hash_token
 from plans.models import Plan
 
@@ -34,7 +34,7 @@ LAST_USED_RESOLUTION = timedelta(hours=1)
 
 def get_buddyship_for_planner(request, code):
     """Return one of the signed-in planner's own buddyships (any status)."""
-    return get_object_or_404(Buddyship.objects.filter(planner=request.user), code=code)
+    return get_by_code(Buddyship.objects.filter(planner=request.user), code=code)
 
 
 class Ended(Http404):
@@ -52,7 +52,7 @@ def get_buddyship_for_buddy(request, code):
     """Return an active buddyship whose buddy is the signed-in person; Ended if it was
     theirs and has ended, 404 for anyone else, and when the planner's account is
     deactivated or closing (gone)."""
-    buddyship = get_object_or_404(
+    buddyship = get_by_code(
         Buddyship.objects.select_related("planner").filter(
             user=request.user, planner__is_active=True
         ),

@@ -5,7 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from buddies.models import Buddyship
+from buddies.models import INVITATIONS_PER_DAY, Buddyship
 from careerplan.dates import DateField
 from plans.models import Plan, State, Step, step_state
 
@@ -126,6 +126,12 @@ class InviteForm(ShareSettingsForm):
                 "You have already invited this person. Re-send the invitation from the list "
                 "below instead.",
                 code="duplicate",
+            )
+        if not Buddyship.invitations_left(self.planner):
+            raise ValidationError(
+                f"You have invited {INVITATIONS_PER_DAY} people in the last 24 hours: you "
+                "can invite more tomorrow.",
+                code="too_many",
             )
         return email
 

@@ -14,6 +14,9 @@ from plans.models import Plan, Step, StepEvent
 # An invitation link works for two weeks: long enough for a busy friend, short enough
 # that a forwarded or forgotten email stops being a key.
 INVITATION_LIFETIME = timedelta(days=14)
+# A planner invites at most this many people a day: more than any circle of friends needs
+# at once, too few for an account to make the site a way of mailing strangers.
+INVITATIONS_PER_DAY = 10
 
 
 def active_between_open_accounts(prefix=""):
@@ -108,6 +111,14 @@ class Buddyship(models.Model):
     def is_current(self):
         """Active between open accounts (the twin of active_between_open_accounts)."""
         return self.status == Buddyship.Status.ACTIVE and self.accounts_open
+
+    @classmethod
+    def invitations_left(cls, planner, now=None):
+        """How many more people `planner` may invite now (INVITATIONS_PER_DAY in any 24
+        hours, whatever became of the invitations)."""
+        now = now or timezone.now()
+        sent = cls.objects.filter(planner=planner, created__gt=now - timedelta(days=1)).count()
+        return max(0, INVITATIONS_PER_DAY - sent)
 
     def invite(self, plans, now=None):
         """Save a new invitation sharing `plans` and write its email; return the raw token.

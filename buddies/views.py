@@ -13,7 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import IntegrityError
 from django.db.models import Prefetch
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -34,6 +34,7 @@ from buddies.models import Buddyship, Note, ShareLink
 from buddies.progress import build_progress
 from buddies.templatetags.buddy_tags import buddy_notes_context
 from buddies.views_mail import private
+from careerplan.access import get_by_code
 from careerplan.htmx import page_update
 from careerplan.pagecache import render_page, shows
 from plans.access import get_step_for_owner
@@ -407,7 +408,7 @@ def invitation_follow(request, token):
 @require_POST
 def invitation_answer(request, code, answer):
     """Accept or decline, signed in, an invitation sent to one of your verified addresses."""
-    buddyship = get_object_or_404(invitations_for(request.user), code=code)
+    buddyship = get_by_code(invitations_for(request.user), code=code)
     planner = buddyship.planner.display_name
     if answer == "accept":
         if buddyship.accept(request.user):

@@ -238,13 +238,20 @@ ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "10/h/ip",
-    "reset_password": "20/m/ip,5/m/key",
+    # An address gets at most three reset emails an hour, whoever asks for them.
+    "reset_password": "20/h/ip,3/h/key",
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
 }
 ACCOUNT_SESSION_REMEMBER = None
+# Throttling counts by the client's address. Behind a reverse proxy every request comes
+# from the proxy, so one person's failed logins would lock everyone out: name how many
+# proxies append to X-Forwarded-For (or the header a single proxy sets the client's
+# address in), and allauth reads the client from there.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.environ.get("TRUSTED_CLIENT_IP_HEADER") or None
 # Two-factor sign-in (allauth.mfa): an authenticator app's codes with recovery codes, and
 # passkeys or security keys where the browser has WebAuthn. Browsers allow WebAuthn only
 # on HTTPS or localhost; the embedded mode serves http://127.0.0.1, so only DEBUG

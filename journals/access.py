@@ -6,10 +6,9 @@ Pages without an object in the URL (today, the calendar, search, exports) read o
 signed-in person's own journal.
 """
 
-from django.shortcuts import get_object_or_404
-
+from careerplan.access import get_by_code
 from journals.models import JournalEntry
 
 
 def get_entry_for_owner(request, code):
-    return get_object_or_404(JournalEntry.objects.for_owner(request.user), code=code)
+    return get_by_code(JournalEntry.objects.for_owner(request.user), code=code)

@@ -5,10 +5,11 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from careerplan.access import get_by_code
 from personaldata import deletion, jobs
 from personaldata.export import archive_bytes, archive_name
 from personaldata.forms import DeleteAccountForm, ImportForm
@@ -20,7 +21,7 @@ EXPORTS_SHOWN = 3
 
 
 def _get_export_for_owner(request, code):
-    return get_object_or_404(DataExport, code=code, user=request.user)
+    return get_by_code(DataExport, code=code, user=request.user)
 
 
 def _render_home(request, import_form=None, status=200):

@@ -3,10 +3,11 @@ and the browsers that take them as push notifications."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from careerplan.access import get_by_code
 from reminders import push
 from reminders.forms import PushSubscriptionForm, ReminderForm
 from reminders.kinds import next_send
@@ -73,7 +74,7 @@ def push_subscribe(request):
 @login_required
 @require_POST
 def push_delete(request, code):
-    subscription = get_object_or_404(PushSubscription, code=code, user=request.user)
+    subscription = get_by_code(PushSubscription, code=code, user=request.user)
     subscription.delete()
     messages.success(request, f"No more notifications to {subscription.label or 'that browser'}.")
     return redirect("reminders-settings")

@@ -141,6 +141,36 @@ def test_too_many_login_attempts_from_one_address_get_429(client):
 
 
 @pytest.mark.django_db
+def test_behind_a_trusted_proxy_one_visitor_s_failures_do_not_lock_out_another(client, settings):
+    """Every request comes from the proxy's address; the visitor's is in X-Forwarded-For."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    UserFactory(email="olivia@example.com", password=PASSWORD)
+
+    def log_in(visitor, login, password):
+        return client.post(
+            "/accounts/login/",
+            {"login": login, "password": password},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=visitor,
+        ).status_code
+
+    statuses = [log_in("203.0.113.7", f"guess{n}@example.com", "guess") for n in range(31)]
+    assert statuses[-1] == 429
+    assert log_in("198.51.100.4", "olivia@example.com", PASSWORD) == 302
+
+
+@pytest.mark.django_db
+def test_an_address_gets_at_most_three_reset_emails_an_hour(client):
+    UserFactory(email="known@example.com")
+    statuses = [
+        client.post("/accounts/password/reset/", {"email": "known@example.com"}).status_code
+        for _ in range(5)
+    ]
+    assert statuses == [302, 302, 302, 429, 429]
+    assert len(mail.outbox) == 3
+
+
+@pytest.mark.django_db
 def test_profile_refuses_an_unknown_time_zone(owner_client, owner):
     response = owner_client.post(
         "/accounts/profile/", {"display_name": "Olivia Owner", "tz": "Mars/Olympus_Mons"}

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.formats import date_format
 
-from buddies.models import Buddyship, Notification, ShareLink
+from buddies.models import INVITATIONS_PER_DAY, Buddyship, Notification, ShareLink
 from buddies.outbox import sender
 from careerplan.tokens import hash_token
 from tests.buddies.conftest import make_buddyship, make_link
@@ -177,6 +177,27 @@ def test_invite_accepts_an_address_whose_earlier_buddyship_ended(owner, owner_cl
 
     assert response.status_code == 302
     assert Buddyship.objects.live().count() == 1
+
+
+def test_a_planner_invites_at_most_ten_people_a_day(owner_client, plan):
+    start = datetime.datetime(2026, 11, 24, 12, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        for number in range(INVITATIONS_PER_DAY):
+            response = owner_client.post(INVITE, invite_data(plan, email=f"f{number}@example.com"))
+            assert response.status_code == 302
+
+        response = owner_client.post(INVITE, invite_data(plan, email="one-more@example.com"))
+        assert response.status_code == 422
+        assert "You have invited 10 people in the last 24 hours" in " ".join(
+            response.context["form"].errors["email"]
+        )
+        assert 'value="one-more@example.com"' in response.text
+        assert Buddyship.objects.count() == INVITATIONS_PER_DAY
+        assert Notification.objects.count() == INVITATIONS_PER_DAY
+
+        clock.shift(datetime.timedelta(days=1))
+        response = owner_client.post(INVITE, invite_data(plan, email="one-more@example.com"))
+        assert response.status_code == 302
 
 
 def test_same_address_can_be_buddy_to_several_planners(owner_client, stranger, plan):

@@ -165,6 +165,15 @@ def test_a_stranger_cannot_make_a_feed_of_someone_else_s_plan(stranger_client, p
     assert not CalendarFeed.objects.exists()
 
 
+@pytest.mark.parametrize("code", ["not-a-uuid", "x" * 5000, "\x00"])
+@pytest.mark.parametrize("action", ["on", "off"])
+def test_a_posted_plan_code_that_is_no_code_finds_nothing(owner_client, code, action):
+    response = owner_client.post(f"/calendar/{action}/", {"plan": code})
+
+    assert response.status_code == 404
+    assert not CalendarFeed.objects.exists()
+
+
 def test_the_settings_page_needs_a_login_and_its_forms_a_csrf_token(client, owner):
     assert client.get("/calendar/").status_code == 302
     csrf_client = Client(enforce_csrf_checks=True)
