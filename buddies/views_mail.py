@@ -13,6 +13,7 @@ from buddies import links
 from buddies.forms import NoteTextForm
 from buddies.models import Buddyship
 from buddies.outbox.kinds import KINDS
+from careerplan.forms import posted
 
 
 def private(response):
@@ -88,7 +89,7 @@ def mail_action(request, token):
         return problem_page(
             request, "This link doesn\u2019t work", "This email offers no such answer.", 400
         )
-    form = NoteTextForm(request.POST if request.method == "POST" else None)
+    form = NoteTextForm(posted(request))
     status = 200
     if request.method == "POST":
         if not form.is_valid():

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from careerplan.forms import posted
 from personaldata import deletion, jobs
 from personaldata.export import archive_bytes, archive_name
 from personaldata.forms import DeleteAccountForm, ImportForm
@@ -107,7 +108,7 @@ def import_archive(request):
 def delete_account(request):
     """What goes, and the button; posting needs a fresh sign-in (allauth's
     reauthentication), then closes the account and signs this browser out."""
-    form = DeleteAccountForm(request.POST if request.method == "POST" else None)
+    form = DeleteAccountForm(posted(request))
     if request.method == "POST":
         if form.is_valid():
             deletion.close_account(request.user)
