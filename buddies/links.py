@@ -66,10 +66,9 @@ def read_action_token(token):
 
 
 def read_unsubscribe_token(token):
-    """Return the buddyship an unsubscribe link names, or raise BadLink."""
+    """Return the buddyship an unsubscribe link names, None if it is gone (deleted with
+    the planner's account), or raise BadLink if the link was altered or has expired."""
     value = load_signed(token, UNSUBSCRIBE_SALT, UNSUBSCRIBE_MAX_AGE)
-    code = value.get("b") if isinstance(value, dict) else None
-    buddyship = Buddyship.objects.select_related("planner").filter(code=code).first()
-    if buddyship is None:
-        raise BadLink("This link no longer works.")
-    return buddyship
+    if not isinstance(value, dict) or "b" not in value:
+        raise BadLink("This link is not valid.")
+    return Buddyship.objects.select_related("planner", "user").filter(code=value["b"]).first()

@@ -35,6 +35,7 @@ from buddies.progress import build_progress
 from buddies.templatetags.buddy_tags import buddy_notes_context
 from buddies.views_mail import private
 from careerplan.access import get_by_code
+from careerplan.forms import posted
 from careerplan.htmx import page_update
 from careerplan.pagecache import render_page, shows
 from plans.access import get_step_for_owner
@@ -133,7 +134,7 @@ def buddy_edit(request, code):
     if not buddyship.is_live:
         messages.info(request, f"{buddyship.name} is no longer your buddy.")
         return redirect("buddies-list")
-    data = request.POST if request.method == "POST" else None
+    data = posted(request)
     form = ShareSettingsForm(data, instance=buddyship, planner=request.user)
     if request.method == "POST":
         if form.is_valid():
@@ -238,7 +239,7 @@ def notes_seen(request):
 def checkup_answer(request, code):
     step = get_step_for_owner(request, code)
     today = request.user.local_today()
-    data = request.POST if request.method == "POST" else None
+    data = posted(request)
     form = CheckupAnswerForm(data, step=step, today=today)
     status = 200
     if request.method == "POST":

@@ -11,7 +11,9 @@ from django.views.decorators.http import require_http_methods
 
 from buddies import links
 from buddies.forms import NoteTextForm
+from buddies.models import Buddyship
 from buddies.outbox.kinds import KINDS
+from careerplan.forms import posted
 
 
 def private(response):
@@ -87,7 +89,7 @@ def mail_action(request, token):
         return problem_page(
             request, "This link doesn\u2019t work", "This email offers no such answer.", 400
         )
-    form = NoteTextForm(request.POST if request.method == "POST" else None)
+    form = NoteTextForm(posted(request))
     status = 200
     if request.method == "POST":
         if not form.is_valid():
@@ -129,14 +131,37 @@ def _context(notification, action, **extra):
     }
 
 
+def _ended(buddyship):
+    """True if nothing more is sent about this buddyship: it is gone, it ended (declined,
+    revoked, left), or the planner's or the buddy's account is closed."""
+    if buddyship is None or not buddyship.accounts_open:
+        return True
+    return buddyship.status not in (Buddyship.Status.INVITED, Buddyship.Status.ACTIVE)
+
+
 @csrf_exempt  # RFC 8058: a mail client POSTs with no cookie; the signed token authorises.
 @require_http_methods(["GET", "POST"])
 def mail_unsubscribe(request, token):
-    """Stop every reminder to this buddy: a GET asks, a POST (one click) does it."""
+    """Stop every reminder to this buddy: a GET asks, a POST (one click) does it.
+
+    Once the invitation or buddyship has ended, or an account was closed, nothing more is
+    sent and there is nothing to stop: a GET says so (410) without the buddyship's
+    details, and a POST changes nothing and answers 200, so a mail client that posts
+    late does not retry.
+    """
     try:
         buddyship = links.read_unsubscribe_token(token)
     except links.BadLink as error:
         return bad_link_page(request, error)
+    if _ended(buddyship):
+        # A deleted account's name is gone with it.
+        about = (buddyship.planner.display_name or "your friend") if buddyship else "them"
+        return problem_page(
+            request,
+            "This link no longer works",
+            f"Nothing more is sent to you about {about}, so there is nothing to unsubscribe from.",
+            200 if request.method == "POST" else 410,
+        )
     done = False
     if request.method == "POST":
         buddyship.unsubscribe()

@@ -12,3 +12,13 @@ def editable(instance):
     form saves the copy; the view uses what `form.save()` returns.
     """
     return copy.copy(instance)
+
+
+def posted(request):
+    """Return the form data of a POST, None for any other method.
+
+    Not `request.POST or None`: a POST with no form fields (a JSON body, an empty or
+    unreadable multipart one) would leave the form unbound, shown blank with a 200 as if
+    it were a GET; bound to the empty data it is refused with each field's error (422).
+    """
+    return request.POST if request.method == "POST" else None

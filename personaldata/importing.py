@@ -21,7 +21,9 @@ from plans.models import Step
 
 # An archive holds text; past these sizes it is not one of ours (or is a zip bomb).
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-MAX_JSON_BYTES = 100 * 1024 * 1024
+# No larger than the upload itself: far more than any account holds (tens of thousands
+# of steps), and a small zip cannot make the server unpack more than that.
+MAX_JSON_BYTES = MAX_UPLOAD_BYTES
 MAX_ROWS = 500_000
 
 
@@ -38,7 +40,9 @@ def read_archive(upload):
     """Return the archive's JSON data, or raise ImportRefused saying what is wrong.
 
     The size of the upload and of the JSON inside are checked before anything is read
-    into memory, so an oversized file or a zip bomb is refused at once.
+    into memory, so an oversized file or a zip bomb is refused at once. A zip that
+    understates the JSON's size cannot get round this: reading stops at the stated size
+    and the checksum then fails.
     """
     if upload.size > MAX_UPLOAD_BYTES:
         raise ImportRefused(
@@ -54,7 +58,10 @@ def read_archive(upload):
                     f"This zip has no {JSON_NAME}: upload the archive exactly as you downloaded it."
                 ) from None
             if info.file_size > MAX_JSON_BYTES:
-                raise ImportRefused("The data in this archive is too large to restore.")
+                raise ImportRefused(
+                    f"The data in this archive is too large to restore: over "
+                    f"{MAX_JSON_BYTES // (1024 * 1024)} MB."
+                )
             raw = archive.read(info)
     except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, OSError) as error:
         raise ImportRefused(
@@ -62,7 +69,9 @@ def read_archive(upload):
         ) from error
     try:
         data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (ValueError, RecursionError) as error:
+        # ValueError: not JSON (JSONDecodeError), not UTF-8, or a number too long for
+        # Python to read; RecursionError: brackets nested deeper than Python parses.
         raise ImportRefused(f"The {JSON_NAME} in this archive is damaged.") from error
     check_shape(data)
     return data
@@ -72,9 +81,10 @@ def check_shape(data):
     """Refuse data that is not our format, is another version, or is malformed."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ImportRefused("This is not a careerplan archive.")
-    if data.get("version") != VERSION:
+    version = data.get("version")
+    if version != VERSION:
         raise ImportRefused(
-            f"This archive is in version {data.get('version')!r} of the format; this site "
+            f"This archive is in version {_brief(repr(version))} of the format; this site "
             f"reads version {VERSION}."
         )
     sections = data.get("sections")
@@ -82,7 +92,8 @@ def check_shape(data):
         raise ImportRefused("The archive's data has no sections.")
     unknown = set(sections) - set(BY_LABEL)
     if unknown:
-        raise ImportRefused(f"The archive has tables this site does not know: {sorted(unknown)}.")
+        names = _brief(repr(sorted(unknown)))
+        raise ImportRefused(f"The archive has tables this site does not know: {names}.")
     total = 0
     for label, rows in sections.items():
         if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
@@ -90,6 +101,11 @@ def check_shape(data):
         total += len(rows)
     if total > MAX_ROWS:
         raise ImportRefused("The archive holds more rows than an account can restore.")
+
+
+def _brief(text, limit=80):
+    """`text` cut short for a message: what it quotes from an archive can be megabytes."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def is_empty(user):
@@ -159,10 +175,11 @@ def _value(section, obj, name, raw, where):
         # A text field's limit is the form's to enforce; the model only stores it.
         if isinstance(value, str) and field.max_length and len(value) > field.max_length:
             raise ValidationError(f"Ensure this value has at most {field.max_length} characters.")
-    except (ValidationError, TypeError, ValueError) as error:
+    except (ValidationError, TypeError, ValueError, OverflowError) as error:
         message = "; ".join(error.messages) if isinstance(error, ValidationError) else error
         raise ImportRefused(
-            f"{where.capitalize()} has a value for {name!r} we cannot accept: {message}"
+            f"{where.capitalize()} has a value for {name!r} we cannot accept: "
+            f"{_brief(str(message), 200)}"
         ) from error
     return value
 
@@ -210,7 +227,7 @@ def _restore_section(section, rows, new_ids, user):
             if attname not in own:
                 setattr(obj, attname, raw)
                 continue
-            if raw is not None and raw not in mapping:
+            if raw is not None and not _names_a_row(raw, mapping):
                 raise ImportRefused(
                     f"A row of {section.label} points at a row the archive does not have."
                 )
@@ -236,6 +253,11 @@ def _target(field, raw, new_ids, user, where):
         if not field.null:
             raise ImportRefused(f"{where.capitalize()} points at a table not restored.")
         return None
-    if raw not in restored:
+    if not _names_a_row(raw, restored):
         raise ImportRefused(f"{where.capitalize()} points at a row the archive does not have.")
     return restored[raw]
+
+
+def _names_a_row(raw, ids):
+    """True if `raw` is the archive id of a restored row (a list or a text never is)."""
+    return isinstance(raw, int) and raw in ids

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from careerplan.access import get_by_code
+from careerplan.forms import posted
 from personaldata import deletion, jobs
 from personaldata.export import archive_bytes, archive_name
 from personaldata.forms import DeleteAccountForm, ImportForm
@@ -108,7 +109,7 @@ def import_archive(request):
 def delete_account(request):
     """What goes, and the button; posting needs a fresh sign-in (allauth's
     reauthentication), then closes the account and signs this browser out."""
-    form = DeleteAccountForm(request.POST if request.method == "POST" else None)
+    form = DeleteAccountForm(posted(request))
     if request.method == "POST":
         if form.is_valid():
             deletion.close_account(request.user)

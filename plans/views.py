@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from careerplan.forms import editable
+from careerplan.forms import editable, posted
 from careerplan.pagecache import render_page
 from plans.access import get_plan_for_owner
 from plans.example import load_example_plan
@@ -104,7 +104,7 @@ def plan_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_create(request):
-    form = PlanForm(request.POST or None)
+    form = PlanForm(posted(request))
     if request.method == "POST" and "check" not in request.POST and form.is_valid():
         form.instance.owner = request.user
         plan = form.save()
@@ -117,7 +117,7 @@ def plan_create(request):
 @require_http_methods(["GET", "POST"])
 def plan_edit(request, code):
     plan = get_plan_for_owner(request, code)
-    form = PlanForm(request.POST or None, instance=editable(plan))
+    form = PlanForm(posted(request), instance=editable(plan))
     if request.method == "POST" and "check" not in request.POST and form.is_valid():
         form.save()
         messages.success(request, "Your goal is saved.")

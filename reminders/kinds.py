@@ -180,7 +180,10 @@ def morning_unwanted(notification):
 
 
 def more_time_url(step, day):
-    """The step's page, its reschedule form filled in with a later date."""
+    """The step's page, its reschedule form filled in with a later date; None for a step
+    whose date was cleared since the email (it has no date to move)."""
+    if step.due_date is None:
+        return None
     new_date = max(day, step.due_date) + MORE_TIME
     path = reverse("plans-step-detail", args=[step.code])
     return absolute_url(f"{path}?new_date={new_date.isoformat()}#reschedule-title")

@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
-from careerplan.forms import editable
+from careerplan.forms import editable, posted
 from careerplan.htmx import page_update
 from plans.access import (
     get_grow_session_for_owner,
@@ -250,7 +250,7 @@ def obstacle_edit(request, code):
     session = obstacle.session
     if refused := _refuse_if_old(request, session, "work"):
         return refused
-    form = ObstacleForm(request.POST or None, instance=editable(obstacle), prefix="edit")
+    form = ObstacleForm(posted(request), instance=editable(obstacle), prefix="edit")
     form.fields["text"].label = "Obstacle"
     return _edit_in_place(
         request,
@@ -331,9 +331,7 @@ def option_edit(request, code):
         return refused
     obstacles = list(session.obstacles.order_by("position", "pk"))
     initial = {"text": option.text, "obstacle": option.obstacle.code if option.obstacle else ""}
-    form = OptionForm(
-        request.POST or None, initial=initial, obstacles=obstacles, prefix="edit-option"
-    )
+    form = OptionForm(posted(request), initial=initial, obstacles=obstacles, prefix="edit-option")
 
     def save():
         option.text = form.cleaned_data["text"]

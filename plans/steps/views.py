@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from careerplan.dates import date_from_query
-from careerplan.forms import editable
+from careerplan.forms import editable, posted
 from careerplan.htmx import page_update
 from plans.access import get_plan_for_owner, get_step_for_owner
 from plans.steps.forms import DropForm, QuickStepForm, RescheduleForm, StepEditForm, StepForm
@@ -66,7 +66,7 @@ def _answer(request, step, *, origin="plan", focus=None, status=200, **extra):
 def step_add(request, code):
     """Quick add on the plan page: a small step with a date, no GROW or tree needed."""
     plan = get_plan_for_owner(request, code)
-    form = StepForm(request.POST or None, user=request.user)
+    form = StepForm(posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         step = plan.add_step(
@@ -82,7 +82,7 @@ def step_add(request, code):
 @require_http_methods(["GET", "POST"])
 def step_quick_add(request):
     """Quick add on the dashboard, where the person also picks the plan."""
-    form = QuickStepForm(request.POST or None, user=request.user, auto_id="quick_%s")
+    form = QuickStepForm(posted(request), user=request.user, auto_id="quick_%s")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         step = data["plan"].add_step(data["title"], data["due_date"], reward=data["reward"])

@@ -12,6 +12,7 @@ from django.urls import reverse
 from buddies import links
 from buddies.models import Buddyship, Note, Notification
 from buddies.outbox import rows, sender, sweep
+from tests.buddies.conftest import make_buddyship
 from tests.buddies.pipeline import (
     AFTER,
     make_step,
@@ -260,10 +261,62 @@ def test_an_answer_link_does_not_unsubscribe(client, checkup, buddyship):
     assert not Buddyship.objects.filter(unsubscribed__isnull=False).exists()
 
 
-def test_an_unsubscribe_link_for_a_deleted_buddyship_is_a_clear_400(client, buddyship):
+def deactivate(user):
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+
+
+ENDINGS = {
+    "revoked by the planner": lambda buddyship: buddyship.revoke(),
+    "left by the buddy": lambda buddyship: buddyship.leave(),
+    "invitation declined": lambda buddyship: Buddyship.objects.filter(pk=buddyship.pk).update(
+        status=Buddyship.Status.DECLINED
+    ),
+    "planner's account closed": lambda buddyship: deactivate(buddyship.planner),
+    "buddy's account closed": lambda buddyship: deactivate(buddyship.user),
+    "planner's account deleted": lambda buddyship: buddyship.planner.delete(),
+}
+
+
+@pytest.mark.parametrize("ending", ENDINGS.values(), ids=ENDINGS.keys())
+def test_unsubscribe_after_the_buddyship_ended_is_a_410_without_its_details(
+    client, buddyship, ending
+):
     url = unsubscribe_url(buddyship)
-    buddyship.delete()
-    assert client.post(url).status_code == 400
+    ending(buddyship)
+    response = client.get(url)
+    assert response.status_code == 410
+    html = response.content.decode()
+    assert "This link no longer works" in html
+    assert "nothing to unsubscribe from" in html
+    assert "Career Change Buddy" not in html
+    assert buddyship.email not in html
+    assert '<button type="submit"' not in html
+    assert_private(response)
+
+
+@pytest.mark.parametrize("ending", ENDINGS.values(), ids=ENDINGS.keys())
+def test_one_click_unsubscribe_after_the_buddyship_ended_is_a_harmless_200(buddyship, ending):
+    """A mail client that posts late gets a 2xx (RFC 8058), so it does not retry."""
+    url = unsubscribe_url(buddyship)
+    ending(buddyship)
+    client = Client(enforce_csrf_checks=True)
+    for _ in range(2):
+        response = client.post(
+            url, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+        )
+        assert response.status_code == 200
+        assert buddyship.email not in response.content.decode()
+    assert not Buddyship.objects.filter(unsubscribed__isnull=False).exists()
+
+
+def test_an_invitations_unsubscribe_link_works_before_it_is_answered(client, owner, plan):
+    invited = make_buddyship(owner, [plan], status=Buddyship.Status.INVITED)
+    url = unsubscribe_url(invited)
+    assert client.get(url).status_code == 200
+    assert client.post(url).status_code == 200
+    invited.refresh_from_db()
+    assert invited.unsubscribed is not None
 
 
 def test_unsubscribe_refuses_other_methods(client, buddyship):

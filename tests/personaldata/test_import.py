@@ -132,6 +132,20 @@ def test_another_version_or_an_unknown_table_is_refused(newcomer, good):
     assert "tables this site does not know" in refused(client, zipped(unknown))
 
 
+def test_a_refusal_quotes_the_archive_only_briefly(newcomer, good):
+    client = signed_in(newcomer)
+    message = refused(client, zipped({**good, "version": "9" * 100_000}))
+    assert "this site reads version 1" in message
+    assert len(message) < 300
+    unknown = {**good, "sections": {**good["sections"], "x" * 100_000: []}}
+    assert len(refused(client, zipped(unknown))) < 300
+    steps = good["sections"]["plans.Step"]
+    steps[0] = {**steps[0], "status": "s" * 100_000}
+    message = refused(client, zipped(good))
+    assert "'status' we cannot accept" in message
+    assert len(message) < 300
+
+
 def test_an_oversized_file_is_refused(newcomer, good, monkeypatch):
     monkeypatch.setattr(importing, "MAX_UPLOAD_BYTES", 1000)
     assert "at most 0 MB" in refused(signed_in(newcomer), zipped(good) + b" " * 1000)
@@ -140,6 +154,50 @@ def test_an_oversized_file_is_refused(newcomer, good, monkeypatch):
 def test_a_zip_bomb_is_refused_before_it_is_read(newcomer, good, monkeypatch):
     monkeypatch.setattr(importing, "MAX_JSON_BYTES", 100)
     assert "too large" in refused(signed_in(newcomer), zipped(good))
+
+
+def member(text):
+    """A zip holding `text` as the archive's JSON, compressed."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(JSON_NAME, text)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("[" * 2000 + "]" * 2000, id="nested-deeper-than-python-reads"),
+        pytest.param(
+            '{"format": "careerplan-export", "version": 1' + "1" * 5000 + "}",
+            id="a-number-too-long-to-read",
+        ),
+        pytest.param(b'{"text": "caf\xe9"}', id="not-utf-8"),
+    ],
+)
+def test_json_python_cannot_read_is_refused_as_damaged(newcomer, text):
+    client = signed_in(newcomer)
+    assert f"The {JSON_NAME} in this archive is damaged." in refused(client, member(text))
+    assert not Plan.objects.filter(owner=newcomer).exists()
+
+
+def test_the_json_may_be_no_larger_than_the_upload(newcomer):
+    """A small zip of whitespace past the limit (a zip bomb) is refused unread."""
+    assert importing.MAX_JSON_BYTES <= importing.MAX_UPLOAD_BYTES
+    bomb = member(b" " * (importing.MAX_JSON_BYTES + 1) + b"{}")
+    assert len(bomb) < 100_000
+    assert "too large to restore: over 20 MB" in refused(signed_in(newcomer), bomb)
+
+
+def test_a_zip_that_understates_its_json_is_refused(newcomer, good):
+    """Reading stops at the size the zip states, so a false size cannot unpack more."""
+    text = json.dumps(good).encode() + b" " * 100_000
+    content = bytearray(member(text))
+    stated = len(text).to_bytes(4, "little")
+    assert content.count(stated) == 2  # the file's header and the central directory
+    content[:] = content.replace(stated, (1000).to_bytes(4, "little"))
+    assert "not a zip file we can read" in refused(signed_in(newcomer), bytes(content))
+    assert not Plan.objects.filter(owner=newcomer).exists()
 
 
 def test_an_account_that_is_not_empty_is_refused(newcomer, good):
@@ -157,6 +215,10 @@ def test_an_account_that_is_not_empty_is_refused(newcomer, good):
         ("plans.Option", {"step": 987654}, "a row the archive does not have"),
         ("journals.JournalEntry", {"text": "x" * 10_001}, "at most 10000 characters"),
         ("plans.Obstacle", {"kind": 7}, "not a valid choice"),
+        ("plans.Step", {"plan": [1]}, "a row the archive does not have"),
+        ("plans.Step", {"parent": {"id": 1}}, "a row the archive does not have"),
+        ("plans.Option", {"obstacle": "1"}, "a row the archive does not have"),
+        ("plans.Step", {"position": float("inf")}, "'position' we cannot accept"),
     ],
 )
 def test_a_bad_row_late_in_the_archive_leaves_nothing_written(

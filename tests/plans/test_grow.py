@@ -160,6 +160,27 @@ def test_get_views_refuse_other_methods_with_405(owner_client, name, kind, reque
         assert owner_client.post(_url(name, obj)).status_code == 405
 
 
+@pytest.mark.parametrize(
+    ("name", "kind", "message"),
+    [
+        ("plans-grow-obstacle-edit", "obstacle", "Write the obstacle in a few words."),
+        ("plans-grow-option-edit", "option", "Write the option in a few words."),
+    ],
+)
+def test_an_edit_posted_as_json_is_refused_with_the_fields_message(
+    owner_client, name, kind, message, request, option
+):
+    obj = request.getfixturevalue(kind)
+    text = obj.text
+    response = owner_client.post(
+        _url(name, obj), {"text": "Changed"}, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert message in response.text
+    obj.refresh_from_db()
+    assert obj.text == text
+
+
 # --- The list of run-throughs --------------------------------------------------------------
 
 

@@ -152,6 +152,36 @@ def test_bad_plan_input_is_refused_with_message_and_kept(owner_client, owner, da
     assert not Plan.objects.filter(owner=owner).exists()
 
 
+# POSTs whose body holds no form fields: JSON, and multipart with no parts in it.
+NO_FIELDS = {
+    "json": ('{"goal": "I will be a baker", "title": "Bake"}', "application/json"),
+    "empty multipart": (b"--b--\r\n", "multipart/form-data; boundary=b"),
+}
+FORMS = [
+    ("plans-edit", True, "Write your goal"),
+    ("plans-create", False, "Write your goal"),
+    ("plans-step-add", True, "Say what the step is."),
+    ("plans-step-quick-add", False, "Say what the step is."),
+]
+
+
+@pytest.mark.parametrize("body", NO_FIELDS.values(), ids=NO_FIELDS.keys())
+@pytest.mark.parametrize(("name", "takes_code", "message"), FORMS)
+def test_a_post_with_no_form_fields_is_refused_like_an_empty_form(
+    owner_client, owner, plan, name, takes_code, message, body
+):
+    """Not shown blank with a 200 as if it were a GET: a 422 with each field's error."""
+    url = reverse(name, args=[plan.code] if takes_code else [])
+    goal = plan.goal
+    response = owner_client.generic("POST", url, body[0], content_type=body[1])
+    assert response.status_code == 422
+    assert message in response.text
+    assert Plan.objects.filter(owner=owner).count() == 1
+    assert not Step.objects.exists()
+    plan.refresh_from_db()
+    assert plan.goal == goal
+
+
 def test_edit_keeps_what_was_typed_when_refused(owner_client, plan):
     response = owner_client.post(
         reverse("plans-edit", args=[plan.code]), {"goal": "", "measure": "new measure"}

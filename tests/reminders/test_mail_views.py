@@ -69,6 +69,30 @@ def test_done_post_ticks_the_step_off_and_celebrates_its_reward(client, email, s
     assert step.events.filter(kind=StepEvent.Kind.DONE).count() == 1
 
 
+def test_a_step_whose_date_was_cleared_can_still_be_ticked_off(client, email, step):
+    # Its date cleared in reverse engineering after the email went.
+    Step.objects.filter(pk=step.pk).update(due_date=None)
+    url = done_url(email)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Mark this step done?" in response.text
+    # No date to move: the page offers the step instead of more time.
+    assert "Give me more time" not in response.text
+    assert f'href="/steps/{step.code}/"' in response.text
+    response = client.post(url)
+    assert response.status_code == 200
+    assert "Done: Visit three bookshops" in response.text
+    step.refresh_from_db()
+    assert step.status == Step.Status.DONE
+
+
+def test_more_time_counts_from_a_date_moved_later_since_the_email(client, email, step):
+    step.reschedule(dt.date(2026, 3, 19), "Shops open later")
+    response = client.get(done_url(email))
+    assert response.status_code == 200
+    assert "new_date=2026-03-22" in response.text
+
+
 def test_a_replayed_done_is_a_clear_409_and_changes_nothing(client, email, step):
     url = done_url(email)
     client.post(url)
