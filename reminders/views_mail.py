@@ -58,11 +58,24 @@ def _already(request, step, outcome):
 @csrf_exempt  # RFC 8058: a mail client POSTs with no cookie; the signed token authorises.
 @require_http_methods(["GET", "POST"])
 def mail_unsubscribe(request, token):
-    """Turn one kind of reminder off: a GET asks, a POST (one click) does it."""
+    """Turn one kind of reminder off: a GET asks, a POST (one click) does it.
+
+    A closed account is sent nothing more, so there is nothing to stop: a GET says so
+    (410) without the account's details, and a POST changes nothing and answers 200, so
+    a mail client that posts late does not retry.
+    """
     try:
         reminder = links.read_unsubscribe_token(token)
     except BadLink as error:
         return bad_link_page(request, error)
+    if not reminder.user.is_active:
+        return problem_page(
+            request,
+            "This link no longer works",
+            "The account is closed: nothing more is sent to it, so there is nothing to "
+            "unsubscribe from.",
+            200 if request.method == "POST" else 410,
+        )
     done = False
     if request.method == "POST":
         reminder.turn_off()

@@ -208,6 +208,21 @@ def test_one_click_unsubscribe_turns_off_that_kind_only(email, planner):
     assert client.post(unsubscribe_url(email)).status_code == 200
 
 
+def test_a_closed_account_s_unsubscribe_link_says_so_and_a_late_one_click_is_harmless(
+    client, email, planner
+):
+    planner.is_active = False
+    planner.save(update_fields=["is_active"])
+
+    response = client.get(unsubscribe_url(email))
+    assert response.status_code == 410
+    assert "nothing to unsubscribe from" in response.text
+    assert "Morning email" not in response.text
+    # RFC 8058: a mail client that posts after the account closed gets a 2xx, not a retry.
+    assert client.post(unsubscribe_url(email)).status_code == 200
+    assert reminder(planner, Kind.MORNING).enabled
+
+
 def test_an_altered_unsubscribe_link_is_a_clear_400(client, email, planner):
     assert client.post(unsubscribe_url(email)[:-3] + "xx/").status_code == 400
     assert reminder(planner, Kind.MORNING).enabled
