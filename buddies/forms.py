@@ -236,7 +236,7 @@ class CheckupAnswerForm(forms.Form):
         help_text="Only if you need more time.",
     )
     reason = forms.CharField(
-        label="Why? (your buddy will see this)",
+        label="In your words (your buddies will see this)",
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),

@@ -2,8 +2,9 @@
 
 A link carries a signed, timestamped value (django.core.signing with its own salt), so it
 cannot be forged or altered, and it expires. It names the notification (or buddyship) by
-its random code; the view then checks that the buddyship is still active, so revoking a
-buddy kills every link in every email they were sent.
+its random code; the view then checks that it still exists and that the buddyship is
+still active, so revoking a buddy, or closing the planner's account, kills every link in
+every email they were sent.
 """
 
 from datetime import timedelta
@@ -50,7 +51,9 @@ def load_signed(token, salt, max_age):
 
 
 def read_action_token(token):
-    """Return (notification, action) for a one-click answer link, or raise BadLink."""
+    """Return (notification, action) for a one-click answer link, with None for a
+    notification that is gone (deleted with the planner's account), or raise BadLink if
+    the link was altered or has expired."""
     value = load_signed(token, ACTION_SALT, ACTION_MAX_AGE)
     action = value.get("a") if isinstance(value, dict) else None
     if action not in ACTION_NAMES:
@@ -60,8 +63,6 @@ def read_action_token(token):
         .filter(code=value.get("n"))
         .first()
     )
-    if notification is None:
-        raise BadLink("This link no longer works.")
     return notification, action
 
 

@@ -92,6 +92,22 @@ def gather_commitment(buddyship, step, now=None):
         )
 
 
+def buddies_told(step, outcome, due_date=None):
+    """The buddies who hear of the planner's answer ("done", "rescheduled", "dropped"):
+    those the step's check-up for `due_date` (its date) may have reached and, for a step
+    done, the others who want celebrations."""
+    told = Q(pk__in=_checkup_readers(step, due_date))
+    if outcome == "done":
+        told |= Q(celebrations=True)
+    return buddies_to_tell(step.plan).filter(told)
+
+
+def wait_before_telling(outcome):
+    """How long the buddies' email about this answer waits for an Undo (none for "more
+    time", which has no Undo)."""
+    return settings.OUTBOX_CHANGE_OF_MIND if outcome in UNDOABLE_OUTCOMES else timedelta(0)
+
+
 def _checkup_readers(step, due_date=None):
     """The buddies who may have read the step's check-up for `due_date` (its date): its
     hand-over was marked (being sent, sent, or its outcome unknown), or it went again
@@ -114,25 +130,28 @@ def _checkup_readers(step, due_date=None):
 @receiver(signals.step_done, sender=Step, dispatch_uid="buddies-step-done")
 def tell_done(sender, step, **kwargs):
     """A buddy whose check-up may have reached them hears the answer; the others get a
-    celebration, unless they turned celebrations off."""
+    celebration, unless they turned celebrations off. Both carry the planner's words, if
+    they gave some."""
     readers = _checkup_readers(step)
-    not_before = timezone.now() + settings.OUTBOX_CHANGE_OF_MIND
-    for buddyship in buddies_to_tell(step.plan):
+    reason = _last_reason(step, StepEvent.Kind.DONE)
+    not_before = timezone.now() + wait_before_telling("done")
+    for buddyship in buddies_told(step, "done"):
         if buddyship.pk in readers:
             rows.enqueue(
                 Notification.Kind.ANSWER,
                 buddyship,
                 rows.answer_key(step, "done"),
                 step=step,
-                payload={"outcome": "done"},
+                payload={"outcome": "done", "reason": reason},
                 not_before=not_before,
             )
-        elif buddyship.celebrations:
+        else:
             rows.enqueue(
                 Notification.Kind.CELEBRATION,
                 buddyship,
                 rows.celebration_key(step),
                 step=step,
+                payload={"reason": reason},
                 not_before=not_before,
             )
 
@@ -165,18 +184,20 @@ def tell_rescheduled(sender, step, old_date=None, reason="", **kwargs):
 def tell_dropped(sender, step, **kwargs):
     if step.due_date is None:
         return
-    event = step.events.filter(kind=StepEvent.Kind.DROPPED).order_by("-created", "-pk").first()
-    _tell_answer(step, "dropped", {"reason": event.reason if event else ""})
+    _tell_answer(step, "dropped", {"reason": _last_reason(step, StepEvent.Kind.DROPPED)})
+
+
+def _last_reason(step, kind):
+    """The planner's words on the step's latest event of this kind ("" if none)."""
+    event = step.events.filter(kind=kind).order_by("-created", "-pk").first()
+    return event.reason if event else ""
 
 
 def _tell_answer(step, outcome, payload, due_date=None):
     """Tell the buddies who got the check-up for `due_date` (the step's date) the answer."""
-    readers = _checkup_readers(step, due_date)
-    if not readers:
-        return
-    now = timezone.now()
-    not_before = now + settings.OUTBOX_CHANGE_OF_MIND if outcome in UNDOABLE_OUTCOMES else None
-    for buddyship in buddies_to_tell(step.plan).filter(pk__in=readers):
+    wait = wait_before_telling(outcome)
+    not_before = timezone.now() + wait if wait else None
+    for buddyship in buddies_told(step, outcome, due_date):
         rows.enqueue(
             Notification.Kind.ANSWER,
             buddyship,

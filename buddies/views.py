@@ -4,12 +4,14 @@ the read-only progress page, and the planner's answer to a check-up.
 Pages reached from an email's one-click links live in views_mail (urls_mail).
 """
 
+import math
 from datetime import timedelta
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.humanize.templatetags.humanize import apnumber
 from django.db import IntegrityError
 from django.db.models import Prefetch
 from django.http import Http404
@@ -32,6 +34,7 @@ from buddies.access import (
 from buddies.forms import CheckupAnswerForm, CheerForm, InviteForm, ShareSettingsForm
 from buddies.models import Buddyship, Note, ShareLink
 from buddies.progress import build_progress
+from buddies.receivers import buddies_told, wait_before_telling
 from buddies.templatetags.buddy_tags import buddy_notes_context
 from buddies.views_mail import private
 from careerplan.access import get_by_code
@@ -248,25 +251,41 @@ def checkup_answer(request, code):
             messages.info(request, "This step is already closed.")
         elif form.is_valid():
             answer = form.cleaned_data["answer"]
+            old_date = step.due_date
             if answer == CheckupAnswerForm.Answer.DONE:
-                step.mark_done()
+                step.mark_done(note=form.cleaned_data["reason"])
+                outcome, checked_up = "done", None
             elif answer == CheckupAnswerForm.Answer.MORE_TIME:
                 step.reschedule(form.cleaned_data["new_date"], form.cleaned_data["reason"])
+                outcome, checked_up = "rescheduled", old_date
             else:
                 step.mark_dropped(form.cleaned_data["reason"])
+                outcome, checked_up = "dropped", None
             Note.objects.filter(step=step).mark_seen()
-            has_buddies = Buddyship.objects.active().filter(planner=request.user).exists()
-            messages.success(
-                request,
-                "Thank you for answering."
-                + (" Your buddy will hear about it." if has_buddies else ""),
-            )
+            told = buddies_told(step, outcome, checked_up).count()
+            messages.success(request, _answer_thanks(told, wait_before_telling(outcome)))
             if not request.htmx:
                 return redirect("plans-dashboard")
             return _render_answer(request, step, today, form, answered=True)
         else:
             status = 422
     return _render_answer(request, step, today, form, status=status)
+
+
+def _answer_thanks(told, wait):
+    """Thank the planner and say truly when their buddies hear of the answer: `told` of
+    them, after `wait` (the time an Undo has to take it back)."""
+    if not told:
+        return "Thank you for answering."
+    who = "Your buddy hears" if told == 1 else "Your buddies hear"
+    if not wait:
+        return f"Thank you for answering. {who} about it now."
+    minutes = math.ceil(wait.total_seconds() / 60)
+    when = "a minute" if minutes == 1 else f"{apnumber(minutes)} minutes"
+    return (
+        f"Thank you for answering. {who} about it in {when}; reopen the step before then "
+        "and they hear nothing."
+    )
 
 
 def _render_answer(request, step, today, form, status=200, answered=False):
@@ -430,8 +449,10 @@ def invitation_answer(request, code, answer):
 
 def buddy_page(view):
     """A buddy's page: an ended buddyship or a dead private link gets a page saying what
-    happened (410), anything else unknown the site's own 404 page. Both are rendered here,
-    so DEBUG's technical page never shows a buddy a stack of URL patterns."""
+    happened (410), anything else unknown a 404 that is true of both a wrong link and one
+    whose planner closed their account (their rows are gone, so the two look alike).
+    Both are rendered here, so DEBUG's technical page never shows a buddy a stack of URL
+    patterns."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -441,7 +462,7 @@ def buddy_page(view):
             context = {"buddyship": ended.buddyship, "link": ended.link}
             return private(render(request, "buddies/gone.html", context, status=410))
         except Http404:
-            return private(render(request, "404.html", status=404))
+            return private(render(request, "buddies/nowhere.html", status=404))
 
     return wrapper
 

@@ -67,6 +67,14 @@ def mail_action(request, token):
         notification, action = links.read_action_token(token)
     except links.BadLink as error:
         return bad_link_page(request, error)
+    if notification is None:
+        # An intact link whose email is gone: deleted with the planner's account.
+        return problem_page(
+            request,
+            "This link no longer works",
+            "This buddyship has ended or the account was closed, so nothing was sent.",
+            410,
+        )
     buddyship = notification.buddyship
     if not buddyship.is_current:
         return problem_page(

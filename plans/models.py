@@ -525,8 +525,9 @@ class Step(models.Model):
         return True
 
     @transaction.atomic
-    def mark_done(self, now=None):
-        """Check the step off; return True if it changed (False if it was already done)."""
+    def mark_done(self, now=None, note=""):
+        """Check the step off, with the planner's own words about it if they gave some;
+        return True if it changed (False if it was already done)."""
         now = now or timezone.now()
         changed = (
             Step.objects.filter(pk=self.pk)
@@ -536,7 +537,7 @@ class Step(models.Model):
         if changed:
             self.status, self.completed, self.checkup_due = Step.Status.DONE, now, None
             versions.changed(self)
-            StepEvent.objects.create(step=self, kind=StepEvent.Kind.DONE, created=now)
+            StepEvent.objects.create(step=self, kind=StepEvent.Kind.DONE, reason=note, created=now)
             signals.step_done.send(sender=Step, step=self)
         return bool(changed)
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from buddies import links
+from buddies.models import Buddyship, Notification
 from buddies.outbox.kinds import KINDS, Audience
 from careerplan.mail import absolute_url, build_email
 
@@ -40,6 +41,7 @@ def build_message(notification):
         "payload": notification.payload,
         "unsubscribe_url": unsubscribe_url,
         "progress_url": _progress_url(buddyship),
+        "follows_by_link": _follows_by_link(notification, buddyship),
     }
     for action in kind.actions:
         context[f"{action}_url"] = absolute_url(
@@ -110,3 +112,15 @@ def _progress_url(buddyship):
     if buddyship.user_id is not None:
         return absolute_url(reverse("buddies-progress", args=[buddyship.code]))
     return ""
+
+
+def _follows_by_link(notification, buddyship):
+    """True for an active buddy without an account who has a live private link: no email
+    can repeat it (only its hash is kept), so they are pointed to the one that carried it,
+    save in that email itself."""
+    return (
+        buddyship.user_id is None
+        and buddyship.status == Buddyship.Status.ACTIVE
+        and notification.kind != Notification.Kind.LINK
+        and buddyship.links.filter(revoked__isnull=True).exists()
+    )

@@ -5,9 +5,12 @@ import datetime
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from buddies.models import Note, Notification
+from buddies.outbox import rows
 from plans.models import Step, StepEvent
+from tests.buddies.conftest import make_buddyship
 from tests.factories import StepFactory
 
 
@@ -187,3 +190,76 @@ def test_answer_page_redirects_anonymous_to_login(client, due_step):
 
 def test_answer_page_rejects_put(owner_client, due_step):
     assert owner_client.put(answer_url(due_step)).status_code == 405
+
+
+def test_answer_done_keeps_the_planners_words(owner_client, due_step, buddyship):
+    owner_client.post(answer_url(due_step), {"answer": "done", "reason": "Sam loved it"})
+
+    assert due_step.events.get(kind=StepEvent.Kind.DONE).reason == "Sam loved it"
+    [row] = Notification.objects.filter(kind=Notification.Kind.CELEBRATION)
+    assert row.payload["reason"] == "Sam loved it"
+
+
+def thanks(response):
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_answer_done_says_when_each_buddy_hears_of_it(owner, owner_client, due_step, buddyship):
+    make_buddyship(owner, [due_step.plan], email="second@example.com", name="Sid")
+    make_buddyship(
+        owner, [due_step.plan], email="gone@example.com", name="Una", unsubscribed=timezone.now()
+    )
+
+    response = owner_client.post(answer_url(due_step), {"answer": "done"}, follow=True)
+
+    assert thanks(response) == [
+        "Thank you for answering. Your buddies hear about it in two minutes; reopen the "
+        "step before then and they hear nothing."
+    ]
+
+
+def test_answer_done_to_one_buddy_says_buddy(owner_client, due_step, buddyship):
+    response = owner_client.post(answer_url(due_step), {"answer": "done"}, follow=True)
+
+    assert thanks(response) == [
+        "Thank you for answering. Your buddy hears about it in two minutes; reopen the "
+        "step before then and they hear nothing."
+    ]
+
+
+def test_answer_promises_nothing_when_no_buddy_is_told(owner, owner_client, due_step):
+    make_buddyship(owner, [due_step.plan], unsubscribed=timezone.now())
+
+    response = owner_client.post(answer_url(due_step), {"answer": "done"}, follow=True)
+
+    assert thanks(response) == ["Thank you for answering."]
+
+
+def test_more_time_says_the_buddy_who_checked_up_hears_now(owner, owner_client, plan, buddyship):
+    step = StepFactory(plan=plan, due_date=owner.local_today() - datetime.timedelta(days=1))
+    Notification.objects.create(
+        kind=Notification.Kind.CHECKUP,
+        buddyship=buddyship,
+        step=step,
+        key=rows.checkup_key(step),
+        state=Notification.State.SENT,
+        handed_over=timezone.now(),
+    )
+    new_date = owner.local_today() + datetime.timedelta(days=7)
+
+    response = owner_client.post(
+        answer_url(step),
+        {"answer": "more_time", "new_date": new_date.isoformat(), "reason": "Away"},
+        follow=True,
+    )
+
+    assert thanks(response) == ["Thank you for answering. Your buddy hears about it now."]
+
+
+def test_the_htmx_answer_says_saved_not_sent(owner_client, due_step, buddyship):
+    response = owner_client.post(
+        answer_url(due_step), {"answer": "done"}, headers={"HX-Request": "true"}
+    )
+
+    assert "Saved: the step is done." in response.text
+    assert "is sent" not in response.text

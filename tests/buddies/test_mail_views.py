@@ -87,6 +87,21 @@ def test_post_leaves_the_planner_a_note_about_the_step(
     assert_private(response)
 
 
+@pytest.mark.parametrize("action", ["ask", "cheer"])
+@pytest.mark.parametrize(
+    ("text", "sentence"),
+    [
+        ("Brilliant, Paula! Keep it up.", "“Brilliant, Paula! Keep it up.”</p>"),
+        ("How did it go?", "“How did it go?”</p>"),
+        ("Go on", "“Go on”.</p>"),
+        ("", "on their dashboard.</p>"),
+    ],
+)
+def test_the_confirmation_ends_with_one_full_stop(client, checkup, action, text, sentence):
+    response = client.post(action_url(checkup, action), {"text": text})
+    assert sentence in response.content.decode()
+
+
 def test_a_note_needs_no_words(client, checkup):
     assert client.post(action_url(checkup, "cheer")).status_code == 200
     assert Note.objects.get().text == ""
@@ -153,6 +168,20 @@ def test_a_buddy_no_longer_active_cannot_answer(client, checkup, buddyship, end)
     for response in (client.get(url), client.post(url, {"text": "Hi"})):
         assert response.status_code == 410
         assert "You are no longer Olivia Owner\u2019s buddy" in response.content.decode()
+    assert not Note.objects.exists()
+
+
+@pytest.mark.parametrize("action", ["ask", "cheer"])
+def test_an_answer_after_the_planners_account_was_deleted_is_a_410(client, checkup, owner, action):
+    url = action_url(checkup, action)
+    owner.delete()
+    for response in (client.get(url), client.post(url, {"text": "Hi"})):
+        assert response.status_code == 410
+        html = response.content.decode()
+        assert "This link no longer works" in html
+        assert "the account was closed" in html
+        assert "cut short" not in html
+        assert_private(response)
     assert not Note.objects.exists()
 
 

@@ -102,12 +102,28 @@ def test_progress_page_says_the_buddyship_ended_with_410(buddy_client, buddyship
     assert response["Cache-Control"] == "private, no-store"
 
 
-def test_an_unknown_progress_page_is_the_sites_own_404_even_in_debug(buddy_client, settings):
+NOWHERE = "It may have been turned off, or the person's account closed."
+
+
+def test_an_unknown_progress_page_is_a_plain_404_even_in_debug(buddy_client, settings):
     settings.DEBUG = True
     response = buddy_client.get(reverse("buddies-progress", args=[uuid.uuid4()]))
     assert response.status_code == 404
-    assert "We couldn't find that page" in response.text
+    assert "This link doesn't lead anywhere now" in response.text
+    assert NOWHERE in response.text
     assert "URLconf" not in response.text
+
+
+def test_progress_page_after_the_planners_account_was_deleted_says_it_may_be_closed(
+    buddy_client, buddyship, owner
+):
+    url = progress_url(buddyship)
+    owner.delete()
+    response = buddy_client.get(url)
+    assert response.status_code == 404
+    assert NOWHERE in response.text
+    assert "the link may be wrong" not in response.text
+    assert response["Cache-Control"] == "private, no-store"
 
 
 def test_progress_page_redirects_anonymous_to_login(client, buddyship):
@@ -154,7 +170,17 @@ def test_a_dead_link_says_why_with_410(owner, plan, end, page_says):
 
 
 def test_an_unknown_link_is_404(db):
-    assert Client().get(reverse("buddies-link-progress", args=["nope"])).status_code == 404
+    response = Client().get(reverse("buddies-link-progress", args=["nope"]))
+    assert response.status_code == 404
+    assert NOWHERE in response.text
+
+
+def test_a_private_link_after_the_planners_account_was_deleted_says_it_may_be_closed(owner, plan):
+    token = make_link(make_buddyship(owner, [plan]))
+    owner.delete()
+    response = Client().get(reverse("buddies-link-progress", args=[token]))
+    assert response.status_code == 404
+    assert NOWHERE in response.text
 
 
 def test_cheer_from_the_progress_page_reaches_the_planner(buddy_client, buddyship, steps):

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from buddies.models import Buddyship, Notification
 from buddies.outbox import digests, kinds, sender, sweep
-from tests.buddies.conftest import make_buddyship
+from tests.buddies.conftest import make_buddyship, make_link
 from tests.buddies.pipeline import (
     AFTER,
     DUE,
@@ -144,6 +144,49 @@ def test_a_done_step_is_celebrated(plan, buddyship, clock):
         assert "Send a cheer" in body
 
 
+def test_a_celebration_carries_the_planners_words(plan, buddyship, clock):
+    make_step(plan).mark_done(note="Two shops offered me a shift")
+    assert rows(Notification.Kind.CELEBRATION).get().payload == {
+        "reason": "Two shops offered me a shift"
+    }
+    after_a_change_of_mind(clock)
+    sender.send_pending()
+    [message] = mail.outbox
+    for body in bodies(message):
+        assert "In their words: Two shops offered me a shift" in body
+
+
+def test_a_celebration_without_words_says_nothing_of_them(plan, buddyship, clock):
+    make_step(plan).mark_done()
+    after_a_change_of_mind(clock)
+    sender.send_pending()
+    [message] = mail.outbox
+    for body in bodies(message):
+        assert "In their words" not in body
+
+
+def test_a_buddy_with_an_account_gets_a_link_to_the_progress_page(plan, buddyship, clock):
+    make_step(plan).mark_done()
+    after_a_change_of_mind(clock)
+    sender.send_pending()
+    [message] = mail.outbox
+    for body in bodies(message):
+        assert f"/buddies/b/{buddyship.code}/" in body
+        assert "Open the private link we sent you" not in body
+
+
+def test_a_link_only_buddy_is_pointed_to_their_private_link(owner, plan, clock):
+    follower = make_buddyship(owner, [plan])
+    make_link(follower)
+    make_step(plan).mark_done()
+    after_a_change_of_mind(clock)
+    sender.send_pending()
+    [message] = mail.outbox
+    said = "Open the private link we sent you to see Olivia Owner{}s progress."
+    assert message.body.count(said.format("'")) == 1
+    assert said.format("\u2019") in html_of(message)
+
+
 def test_a_buddy_can_turn_celebrations_off(plan, buddyship, clock):
     Buddyship.objects.filter(pk=buddyship.pk).update(celebrations=False)
     make_step(plan).mark_done()
@@ -233,6 +276,20 @@ def test_buddy_who_checked_up_hears_it_is_done_instead_of_a_celebration(checked_
     assert message.subject == "Olivia Owner has done it: “Visit three bookshops”"
     assert "It's done." in message.body
     assert "It\u2019s done." in html_of(message)
+
+
+def test_buddy_who_checked_up_reads_the_planners_words_on_done(checked_up):
+    with time_machine.travel(AFTER + dt.timedelta(hours=1), tick=False) as clock:
+        checked_up.mark_done(note="Sam loved the case study")
+        assert rows(Notification.Kind.ANSWER).get().payload == {
+            "outcome": "done",
+            "reason": "Sam loved the case study",
+        }
+        after_a_change_of_mind(clock)
+        assert sender.send_pending() == {"sent": 1}
+    [message] = mail.outbox
+    for body in bodies(message):
+        assert "In their words: Sam loved the case study" in body
 
 
 def test_buddy_who_checked_up_hears_the_new_date_and_the_reason(checked_up):

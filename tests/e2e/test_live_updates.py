@@ -135,6 +135,7 @@ def test_answering_a_checkup_updates_its_page_in_place(page, planner):
     buddyship = Buddyship.objects.create(
         planner=planner, email="bea@example.com", name="Bea", status=Buddyship.Status.ACTIVE
     )
+    buddyship.plans.set([step.plan])
     Note.objects.create(buddyship=buddyship, step=step, kind=Note.Kind.ASK)
     log_in(page, planner.email)
     page.get_by_role("link", name="Answer: how did it go?").click()
@@ -145,6 +146,6 @@ def test_answering_a_checkup_updates_its_page_in_place(page, planner):
     result = page.locator("#answer-result")
     expect(result).to_be_focused()
     expect(result).to_contain_text("the step is done")
-    expect(page.locator("#messages")).to_contain_text("Your buddy will hear about it.")
+    expect(page.locator("#messages")).to_contain_text("Your buddy hears about it in two minutes")
     step.refresh_from_db()
     assert step.status == Step.Status.DONE
