@@ -38,7 +38,8 @@ def unsubscribe_token(user, kind):
 
 
 def read_done_token(token):
-    """Return (notification, step) for a "Done" link, or raise BadLink.
+    """Return (notification, step) for a "Done" link, None when the link is intact but its
+    email or step is gone (a deleted step, a closed account), or raise BadLink.
 
     The step must be the email's planner's own: the signature already says so, and the
     query holds it again.
@@ -56,21 +57,21 @@ def read_done_token(token):
         .filter(code=_uuid(value.get("s")), plan__owner_id=getattr(notification, "user_id", None))
         .first()
     )
+    if step is None and Step.objects.filter(code=_uuid(value.get("s"))).exists():
+        raise BadLink("This link is not valid.")  # someone else's step
     if notification is None or step is None:
-        raise BadLink("This link no longer works.")
+        return None
     return notification, step
 
 
 def read_unsubscribe_token(token):
-    """Return the planner's Reminder an unsubscribe link names, or raise BadLink."""
+    """Return the planner's Reminder an unsubscribe link names, None when the link is
+    intact but the account is gone, or raise BadLink."""
     value = load_signed(token, UNSUBSCRIBE_SALT, UNSUBSCRIBE_MAX_AGE)
     if not isinstance(value, dict) or value.get("k") not in Kind.values:
         raise BadLink("This link is not valid.")
     user = User.objects.filter(code=_uuid(value.get("u"))).first()
-    reminder = Reminder.objects.filter(user=user, kind=value["k"]).select_related("user").first()
-    if reminder is None:
-        raise BadLink("This link no longer works.")
-    return reminder
+    return Reminder.objects.filter(user=user, kind=value["k"]).select_related("user").first()
 
 
 def _uuid(value):

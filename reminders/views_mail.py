@@ -22,9 +22,17 @@ from reminders.kinds import more_time_url
 def mail_done(request, token):
     """Tick a step off from the morning email: GET asks, POST does it, once."""
     try:
-        notification, step = links.read_done_token(token)
+        found = links.read_done_token(token)
     except BadLink as error:
         return bad_link_page(request, error)
+    if found is None:
+        return problem_page(
+            request,
+            "This link no longer works",
+            "The step it was for, or the account, is gone.",
+            410,
+        )
+    notification, step = found
     if not notification.user.is_active:
         return problem_page(request, "This link no longer works", "The account is closed.", 410)
     context = {
@@ -68,7 +76,7 @@ def mail_unsubscribe(request, token):
         reminder = links.read_unsubscribe_token(token)
     except BadLink as error:
         return bad_link_page(request, error)
-    if not reminder.user.is_active:
+    if reminder is None or not reminder.user.is_active:
         return problem_page(
             request,
             "This link no longer works",

@@ -156,6 +156,21 @@ def test_a_done_link_for_another_planners_step_is_refused(client, email, step, s
     assert theirs.status == Step.Status.OPEN
 
 
+@pytest.mark.parametrize("gone", ["step", "email"])
+def test_an_intact_done_link_to_what_is_gone_says_so(client, email, step, gone):
+    """A deleted step, or an email purged with its account: the link is not broken."""
+    url = done_url(email)
+    if gone == "step":
+        step.delete()
+    else:
+        for row in rows(Kind.MORNING):
+            row.delete()
+    response = client.get(url)
+    assert response.status_code == 410
+    assert "This link no longer works" in response.text
+    assert "cut short" not in response.text
+
+
 def test_a_deactivated_accounts_done_link_no_longer_works(client, email, step, planner):
     planner.is_active = False
     planner.save(update_fields=["is_active"])
