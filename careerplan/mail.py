@@ -9,6 +9,8 @@ import smtplib
 import sys
 from base64 import b64encode
 from datetime import UTC, datetime
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
 from email.utils import format_datetime, formataddr, getaddresses, make_msgid
 from pathlib import Path
 
@@ -220,8 +222,15 @@ def _quoted_printable(body):
     return binascii.b2a_qp(data, istext=True).decode("ascii")
 
 
+def file_bytes(message):
+    """The bytes the SMTP backend would send for `message`: lean_message's where it
+    writes the message, Django's writer's otherwise."""
+    return lean_message(message) or message.message().as_bytes()
+
+
 class FileAndConsoleBackend(BaseEmailBackend):
-    """Write every message to var/mail/ as .eml (raw) and .txt (readable), and say so.
+    """Write every message to var/mail/ as .eml (the bytes SMTP would send, file_bytes)
+    and .txt (readable), and say so.
 
     The .txt file carries the headers and the plain-text body decoded, so a verification
     link can be copied from it as it is (the raw message may be quoted-printable).
@@ -239,9 +248,12 @@ class FileAndConsoleBackend(BaseEmailBackend):
             stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
             slug = re.sub(r"[^a-z0-9]+", "-", message.subject.lower()).strip("-")[:50]
             base = self.path / f"{stamp}-{n}-{slug}"
-            raw = message.message()
-            base.with_suffix(".eml").write_bytes(raw.as_bytes())
-            readable = [f"{h}: {raw[h]}" for h in ("From", "To", "Subject", "Date") if raw[h]]
+            raw = file_bytes(message)
+            base.with_suffix(".eml").write_bytes(raw)
+            headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
+            readable = [
+                f"{h}: {headers[h]}" for h in ("From", "To", "Subject", "Date") if headers[h]
+            ]
             base.with_suffix(".txt").write_text("\n".join(readable) + "\n\n" + message.body)
             print(
                 f"[mail] to {', '.join(message.to)}: {message.subject!r} -> {base}.txt",

@@ -1,7 +1,8 @@
 """Restoring an archive into an empty account, all or nothing.
 
 What an import restores is the registry's `restore` sections (plans with their steps,
-history and GROW sheets, and the journal) and the profile's name and zone. Rows get new
+history and GROW sheets, and the journal), the profile's name and zone, and the
+reminders' switches, times and days. Rows get new
 ids and codes: the archive's ids are references inside it only, and a code is an
 address that may still belong to the account the archive came from.
 """
@@ -14,10 +15,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
+from accounts.signals import zone_changed
 from careerplan import versions
 from personaldata.export import FORMAT, JSON_NAME, VERSION, exported_fields, field_key
 from personaldata.registry import BY_LABEL, SECTIONS, label_of, rows_of
-from plans.models import Step
+from reminders.models import Reminder
 
 # An archive holds text; past these sizes it is not one of ours (or is a zip bomb).
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -34,6 +36,8 @@ class ImportRefused(Exception):
 @dataclass
 class Restored:
     counts: dict
+    # The account as restored: its name and zone are now the archive's.
+    user: object
 
 
 def read_archive(upload):
@@ -118,12 +122,14 @@ def restore(user, data):
     """Restore `data` (from read_archive) into `user`'s empty account; return counts.
 
     1. Lock the account row, so two imports at once cannot both find it empty.
-    2. Copy the profile's restorable fields onto the account.
+    2. Copy the profile's restorable fields onto the account, and the reminders'
+       switches, times and days onto its reminders (it has one of each from sign-up).
     3. Restore each `restore` section in registry order: check every value with the
        model field's own validation (lengths, choices, the date range), point foreign
        keys at the rows already restored (the importing account for the user), and
        insert; a foreign key to the row's own table (a step's parent) is set after.
-    4. Recompute what hangs on the zone (check-up instants).
+    4. Recompute what hangs on the zone (check-up and reminder instants), as a change
+       of zone does.
     Any refusal raises ImportRefused and the transaction takes everything back.
     """
     user_model = get_user_model()
@@ -135,6 +141,7 @@ def restore(user, data):
         )
     sections = data["sections"]
     _restore_profile(user, sections.get(label_of(user_model), []))
+    _restore_reminders(user, sections.get(label_of(Reminder), []))
     new_ids, counts = {}, {}
     try:
         for section in SECTIONS:
@@ -149,10 +156,11 @@ def restore(user, data):
             "The archive contradicts itself (two rows where one is allowed), so nothing "
             "was restored."
         ) from error
-    Step.objects.filter(plan__owner=user).recompute_checkups()
-    # The rows went in in bulk, which sends no signals.
+    # The zone may be new, and the rows went in in bulk, which sends no signals: the
+    # apps that hang instants on the zone recompute them as for any change of zone.
+    zone_changed.send(sender=user_model, user=user)
     versions.bump(user.pk)
-    return Restored(counts=counts)
+    return Restored(counts=counts, user=user)
 
 
 def _restore_profile(user, rows):
@@ -165,6 +173,23 @@ def _restore_profile(user, rows):
         if name in rows[0]:
             setattr(user, name, _value(section, user, name, rows[0][name], "the account"))
     user.save(update_fields=list(section.restore_fields))
+
+
+def _restore_reminders(user, rows):
+    section = BY_LABEL[label_of(Reminder)]
+    reminders = {reminder.kind: reminder for reminder in Reminder.objects.filter(user=user)}
+    seen = set()
+    for n, row in enumerate(rows, start=1):
+        where = f"row {n} of {section.label}"
+        kind = _value(section, Reminder(), "kind", row.get("kind"), where)
+        if kind in seen:
+            raise ImportRefused(f"The archive holds two {section.label} rows of kind {kind!r}.")
+        seen.add(kind)
+        reminder = reminders.get(kind) or Reminder(user=user, kind=kind)
+        for name in section.restore_fields:
+            if name in row:
+                setattr(reminder, name, _value(section, reminder, name, row[name], where))
+        reminder.save()
 
 
 def _value(section, obj, name, raw, where):

@@ -36,7 +36,8 @@ class Section:
     # consent (buddyships), or a secret (feeds, links, authenticators), are not: see
     # docs/export-schema.md, "What an import restores".
     restore: bool = False
-    # For the account row only: the fields an import copies onto the importing account.
+    # For rows an account has from the start (the account itself, its reminders): the
+    # fields an import copies onto the importing account's own rows.
     restore_fields: tuple[str, ...] = ()
 
     @property
@@ -75,6 +76,7 @@ SECTIONS = [
         "reminders.Reminder",
         "your reminders: which are on, at what time and on which day",
         omit=("next_due",),
+        restore_fields=("enabled", "at", "weekday"),
     ),
     Section(
         "reminders.PushSubscription",

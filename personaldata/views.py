@@ -94,10 +94,13 @@ def import_archive(request):
         else:
             plans = restored.counts.get("plans.Plan", 0)
             entries = restored.counts.get("journals.JournalEntry", 0)
+            account = restored.user
             messages.success(
                 request,
                 f"Restored {plans} plan{'s' * (plans != 1)} and {entries} journal "
-                f"entr{'ies' if entries != 1 else 'y'}.",
+                f"entr{'ies' if entries != 1 else 'y'}; your name is now "
+                f"{account.display_name or 'empty'} and your time zone {account.tz}, "
+                f"as in the archive.",
             )
             return redirect("plans-dashboard")
     return _render_home(request, import_form=form, status=422)

@@ -99,14 +99,25 @@ async function keep(url, response) {
   await cache.put(url.pathname, new Response(body, { status: 200, headers: headers }));
 }
 
-// Show the page's offline banner with the time it was kept (the base template carries
-// the banner hidden, so no script is needed on the page).
+// When a page was kept, in the browser's language and clock: "at 14:49" today, "at 14:49
+// yesterday", "on Tuesday 1 December at 14:49" before that (with the year if it was
+// another year), so a page seen days ago does not pass for this morning's.
+function keptWhen(kept, now) {
+  const time = kept.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const yesterday = new Date(now);
+  yesterday.setDate(now.getDate() - 1);
+  if (kept.toDateString() === now.toDateString()) return "at " + time;
+  if (kept.toDateString() === yesterday.toDateString()) return "at " + time + " yesterday";
+  const day = { weekday: "long", day: "numeric", month: "long" };
+  if (kept.getFullYear() !== now.getFullYear()) day.year = "numeric";
+  return "on " + kept.toLocaleDateString([], day) + " at " + time;
+}
+
+// Show the page's offline banner with when it was kept (the base template carries the
+// banner hidden, so no script is needed on the page).
 async function withBanner(cached) {
   const keptAt = cached.headers.get("X-Kept-At") || new Date().toISOString();
-  const time = new Date(keptAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  const day = new Date(keptAt).toLocaleDateString([], { weekday: "long", day: "numeric", month: "long" });
-  const sameDay = new Date(keptAt).toDateString() === new Date().toDateString();
-  const when = sameDay ? time : time + " on " + day;
+  const when = keptWhen(new Date(keptAt), new Date());
   const html = (await cached.text())
     .replace("data-offline-banner hidden", "data-offline-banner")
     .replace("<span data-offline-time></span>", '<time datetime="' + keptAt + '">' + when + "</time>");

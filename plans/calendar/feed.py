@@ -10,7 +10,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vDuration
 
 from careerplan.dates import EARLIEST, LATEST
 from careerplan.mail import absolute_url
@@ -87,7 +87,9 @@ def build_calendar(name, steps, zone):
     calendar.add("name", name)
     calendar.add("x-wr-calname", name)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH)
+    # An X- property is written as its value says: a plain timedelta would come out as
+    # "1:00:00", which Outlook cannot read; RFC 5545 writes a duration as PT1H.
+    calendar.add("x-published-ttl", vDuration(REFRESH))
     step_url = code_url_for("plans-step-detail")
     for step in steps:
         link = absolute_url(step_url(step.code))

@@ -107,3 +107,20 @@ def test_a_signed_in_staff_member_reaches_the_admin(client, staff):
 
 def test_a_signed_in_person_who_is_not_staff_is_refused_the_admin_login(owner_client):
     assert owner_client.get("/admin/login/").status_code == 403
+
+
+def test_the_authenticator_secret_is_shown_whole_as_text_that_wraps(db):
+    user = UserFactory(email="sam@example.com")
+    client = Client()
+    client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    # Turning two-factor on asks for the password again.
+    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+
+    response = client.get("/accounts/2fa/totp/activate/")
+
+    assert response.status_code == 200
+    secret = response.context["form"].secret
+    # Not a field (a read-only input cuts a long secret off on a phone): text in a box
+    # that wraps anywhere (static/css/app.css, .totp-secret).
+    assert f'<code class="totp-secret" id="authenticator_secret">{secret}</code>' in response.text
+    assert 'id="authenticator_secret" type="text"' not in response.text

@@ -39,6 +39,25 @@ def test_file_mailer_writes_a_readable_copy_of_each_message(settings, tmp_path):
     assert len(list(tmp_path.glob("*.eml"))) == 2
 
 
+def test_file_mailer_writes_list_unsubscribe_as_smtp_sends_it(settings, tmp_path):
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "careerplan.mail.FileAndConsoleBackend",
+            "OPTIONS": {"file_path": str(tmp_path)},
+        }
+    }
+    message = app_message("Your weekly plan", "careerplan", "Bea", "Plain text", "<p>HTML</p>")
+
+    message.send()
+
+    [eml] = tmp_path.glob("*.eml")
+    raw = eml.read_bytes()
+    assert read(raw) == read(lean_message(message))
+    # RFC 2369: the address in angle brackets, never encoded words.
+    assert f"\r\nList-Unsubscribe: <{UNSUBSCRIBE}>\r\n".encode() in raw
+    assert "Subject: Your weekly plan" in next(tmp_path.glob("*.txt")).read_text()
+
+
 # The lean SMTP writer -------------------------------------------------------------------
 
 UNSUBSCRIBE = "https://careerplan.example/buddies/m/u/" + "eyJiIjoiM2QyOGU4NWIt" * 8 + "/"

@@ -17,6 +17,22 @@ def shoot(page, name):
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+def keep_dashboard_as_of(page, days_ago):
+    """Date the kept dashboard `days_ago` days back, as if it was last seen then."""
+    page.evaluate(
+        """async (daysAgo) => {
+            const cache = await caches.open("pages");
+            const kept = await cache.match("/dashboard/");
+            const headers = new Headers(kept.headers);
+            const when = new Date(Date.now() - daysAgo * 24 * 3600 * 1000);
+            headers.set("X-Kept-At", when.toISOString());
+            const body = await kept.text();
+            await cache.put("/dashboard/", new Response(body, { status: 200, headers }));
+        }""",
+        days_ago,
+    )
+
+
 def test_dashboard_and_plan_open_offline_with_a_banner(browser, live_server):
     user = UserFactory(display_name="Omar Offline", email="omar@example.com")
     plan = PlanFactory(owner=user, goal="I will be running a bike repair shop")
@@ -49,6 +65,15 @@ def test_dashboard_and_plan_open_offline_with_a_banner(browser, live_server):
         expect(banner).to_have_text(
             re.compile(r"You are offline: showing what you saw at \d\d:\d\d\.")
         )
+        # A page kept yesterday, or days ago, says so: its time alone would pass for today's.
+        for days_ago, said in [
+            (1, r"at \d\d:\d\d yesterday\."),
+            (3, r"on \w+,? \d{1,2} \w+ at \d\d:\d\d\."),
+        ]:
+            keep_dashboard_as_of(page, days_ago)
+            page.goto("/dashboard/")
+            expect(banner).to_have_text(re.compile("showing what you saw " + said))
+        shoot(page, "offline-1b-kept-days-ago")
         expect(
             page.get_by_text("Ask the shop on Mill Lane about weekend work").first
         ).to_be_visible()

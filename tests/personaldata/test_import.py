@@ -1,11 +1,14 @@
 """Restoring an archive: into an empty account only, all or nothing, and a round trip
 gives the same content with only ids and codes renumbered (docs/export-schema.md)."""
 
+import datetime
 import io
 import json
 import zipfile
+import zoneinfo
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -14,6 +17,7 @@ from personaldata import importing
 from personaldata.export import JSON_NAME, archive_bytes, export_data
 from personaldata.registry import BY_LABEL, SECTIONS, label_of
 from plans.models import Plan, Step
+from reminders.models import Kind, Reminder
 from tests.factories import PlanFactory, UserFactory
 from tests.personaldata.conftest import signed_in
 
@@ -44,7 +48,17 @@ def comparable(data):
         result[section.label] = rows
     [account] = sections["accounts.User"]
     result["account"] = {name: account[name] for name in BY_LABEL["accounts.User"].restore_fields}
+    result["reminders"] = reminders_of(data)
     return result
+
+
+def reminders_of(data):
+    """Each reminder's restored fields, by kind."""
+    fields = BY_LABEL["reminders.Reminder"].restore_fields
+    return {
+        row["kind"]: {name: row[name] for name in fields}
+        for row in data["sections"]["reminders.Reminder"]
+    }
 
 
 def upload(content, name="careerplan.zip"):
@@ -93,6 +107,63 @@ def test_export_import_export_gives_the_same_content(world, newcomer):
     assert step.parent.title.startswith("Find a")
     committed = Step.objects.get(plan=plan, title="Ask a friend")
     assert committed.option.obstacle.text == "I am afraid of failing"
+
+
+@pytest.fixture
+def londoner(db):
+    return UserFactory(display_name="Lena", email="lena@example.com", tz="Europe/London")
+
+
+@time_machine.travel(datetime.datetime(2026, 12, 1, 15, 0, tzinfo=datetime.UTC), tick=False)
+def test_reminders_come_back_as_they_were_at_their_time_in_the_archive_s_zone(world, londoner):
+    world.person.change_zone("America/New_York")
+    for kind, enabled, at, weekday in [
+        (Kind.WEEKLY, True, datetime.time(7, 15), 2),
+        (Kind.MORNING, False, datetime.time(7, 30), None),
+        (Kind.NEXT_STEP, True, datetime.time(9, 0), None),
+        (Kind.JOURNAL, True, datetime.time(21, 30), None),
+    ]:
+        Reminder.objects.get(user=world.person, kind=kind).change(enabled, at, weekday)
+    before = export_data(world.person)
+
+    response = signed_in(londoner).post(
+        reverse("personaldata-import"), {"archive": upload(archive_bytes(world.person))}
+    )
+
+    assert response.status_code == 302
+    assert reminders_of(export_data(londoner)) == reminders_of(before)
+    zone = zoneinfo.ZoneInfo("America/New_York")
+    due = {r.kind: r.next_due for r in Reminder.objects.filter(user=londoner)}
+    assert due[Kind.MORNING] is None
+    # Wednesday 2 December at 07:15 in New York, not in London.
+    assert due[Kind.WEEKLY] == datetime.datetime(2026, 12, 2, 7, 15, tzinfo=zone)
+    assert due[Kind.NEXT_STEP] == datetime.datetime(2026, 12, 2, 9, 0, tzinfo=zone)
+    assert due[Kind.JOURNAL] == datetime.datetime(2026, 12, 1, 21, 30, tzinfo=zone)
+
+
+def test_the_page_says_a_restore_replaces_the_name_and_zone_and_the_message_says_so(
+    world, londoner
+):
+    client = signed_in(londoner)
+
+    page = client.get(reverse("personaldata-home")).content.decode()
+
+    assert "your name and time zone become the archive's" in page
+    response = client.post(
+        reverse("personaldata-import"),
+        {"archive": upload(archive_bytes(world.person))},
+        follow=True,
+    )
+    [message] = [str(m) for m in response.context["messages"]]
+    assert message == (
+        "Restored 1 plan and 1 journal entry; your name is now Petra Person and your time "
+        "zone Europe/London, as in the archive."
+    )
+
+
+def test_an_archive_with_two_reminders_of_one_kind_is_refused(newcomer, good):
+    good["sections"]["reminders.Reminder"].append(dict(good["sections"]["reminders.Reminder"][0]))
+    assert "two reminders.Reminder rows" in refused(signed_in(newcomer), zipped(good))
 
 
 def refused(client, content, name="careerplan.zip"):

@@ -68,6 +68,16 @@ def test_a_calendar_shows_each_dated_step_on_its_date_with_its_goal_and_link(
     assert "Done on Friday 20 March 2026" in str(shown["Done: Read a book on shops"]["description"])
 
 
+def test_the_feed_asks_to_be_fetched_hourly_in_durations_outlook_reads(owner_client, plan):
+    StepFactory(plan=plan, title="Call Mary", due_date=datetime.date(2026, 3, 24))
+    url = turn_on(owner_client)
+
+    lines = Client().get(url).content.decode().split("\r\n")
+
+    assert "X-PUBLISHED-TTL:PT1H" in lines
+    assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in lines
+
+
 def test_an_event_keeps_its_uid_when_the_step_moves_so_calendars_update_it(owner_client, plan):
     step = StepFactory(plan=plan, title="Call Mary", due_date=datetime.date(2026, 3, 24))
     url = turn_on(owner_client)
