@@ -57,9 +57,11 @@ def read_done_token(token):
         .filter(code=_uuid(value.get("s")), plan__owner_id=getattr(notification, "user_id", None))
         .first()
     )
-    if step is None and Step.objects.filter(code=_uuid(value.get("s"))).exists():
-        raise BadLink("This link is not valid.")  # someone else's step
-    if notification is None or step is None:
+    if notification is None:
+        return None
+    if step is None:
+        if Step.objects.filter(code=_uuid(value.get("s"))).exists():
+            raise BadLink("This link is not valid.")  # someone else's step
         return None
     return notification, step
 
