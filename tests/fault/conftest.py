@@ -392,6 +392,13 @@ def stack(transactional_db, tmp_path, sink):
     _clear_queue(redis_url)
 
 
+@pytest.fixture(autouse=True)
+def same_wait_as_the_stack(settings):
+    """Rows this process writes (a step marked done mid-storm) wait as the stack's own
+    would: every process of a deployment reads the same environment."""
+    settings.OUTBOX_CHANGE_OF_MIND = dt.timedelta(seconds=CHANGE_OF_MIND_SECONDS)
+
+
 @pytest.fixture
 def own_stack(transactional_db, tmp_path, sink, own_redis):
     """Workers and beats on the test's own redis-server."""
