@@ -16,14 +16,13 @@ from django.utils import timezone
 from buddies import signals as buddy_signals
 from buddies.models import Buddyship, Notification
 from buddies.outbox import rows
+from buddies.outbox.kinds import ANSWER_STATUS
 from plans import signals
-from plans.models import Plan, Step, StepEvent
+from plans.models import Plan, Step
 
 # A commitment email waits this long for more: committing to five options on a GROW
 # sheet is one email, not five.
 COMMITMENT_GATHER = timedelta(minutes=5)
-# The answers that an Undo takes back (a "more time" answer has no Undo).
-UNDOABLE_OUTCOMES = ("done", "dropped")
 
 
 @receiver(buddy_signals.invitation_issued, sender=Buddyship, dispatch_uid="buddies-invitation")
@@ -92,11 +91,13 @@ def gather_commitment(buddyship, step, now=None):
         )
 
 
-def buddies_told(step, outcome, due_date=None):
+def buddies_told(step, outcome, due_date=None, readers=None):
     """The buddies who hear of the planner's answer ("done", "rescheduled", "dropped"):
-    those the step's check-up for `due_date` (its date) may have reached and, for a step
-    done, the others who want celebrations."""
-    told = Q(pk__in=_checkup_readers(step, due_date))
+    those the step's check-up for `due_date` (its date) may have reached (`readers`, if
+    already read) and, for a step done, the others who want celebrations."""
+    if readers is None:
+        readers = _checkup_readers(step, due_date)
+    told = Q(pk__in=readers)
     if outcome == "done":
         told |= Q(celebrations=True)
     return buddies_to_tell(step.plan).filter(told)
@@ -104,8 +105,9 @@ def buddies_told(step, outcome, due_date=None):
 
 def wait_before_telling(outcome):
     """How long the buddies' email about this answer waits for an Undo (none for "more
-    time", which has no Undo)."""
-    return settings.OUTBOX_CHANGE_OF_MIND if outcome in UNDOABLE_OUTCOMES else timedelta(0)
+    time", which has no Undo: the answers an Undo takes back are those only true while the
+    step stays done or dropped, kinds.ANSWER_STATUS)."""
+    return settings.OUTBOX_CHANGE_OF_MIND if outcome in ANSWER_STATUS else timedelta(0)
 
 
 def _checkup_readers(step, due_date=None):
@@ -128,21 +130,20 @@ def _checkup_readers(step, due_date=None):
 
 
 @receiver(signals.step_done, sender=Step, dispatch_uid="buddies-step-done")
-def tell_done(sender, step, **kwargs):
+def tell_done(sender, step, note="", **kwargs):
     """A buddy whose check-up may have reached them hears the answer; the others get a
     celebration, unless they turned celebrations off. Both carry the planner's words, if
     they gave some."""
     readers = _checkup_readers(step)
-    reason = _last_reason(step, StepEvent.Kind.DONE)
     not_before = timezone.now() + wait_before_telling("done")
-    for buddyship in buddies_told(step, "done"):
+    for buddyship in buddies_told(step, "done", readers=readers):
         if buddyship.pk in readers:
             rows.enqueue(
                 Notification.Kind.ANSWER,
                 buddyship,
                 rows.answer_key(step, "done"),
                 step=step,
-                payload={"outcome": "done", "reason": reason},
+                payload={"outcome": "done", "reason": note},
                 not_before=not_before,
             )
         else:
@@ -151,7 +152,7 @@ def tell_done(sender, step, **kwargs):
                 buddyship,
                 rows.celebration_key(step),
                 step=step,
-                payload={"reason": reason},
+                payload={"reason": note},
                 not_before=not_before,
             )
 
@@ -164,7 +165,7 @@ def take_back(sender, step, **kwargs):
     (kinds: no longer wanted once the step is open again)."""
     Notification.objects.filter(step=step, state=Notification.State.PENDING).filter(
         Q(kind=Notification.Kind.CELEBRATION)
-        | Q(kind=Notification.Kind.ANSWER, payload__outcome__in=UNDOABLE_OUTCOMES)
+        | Q(kind=Notification.Kind.ANSWER, payload__outcome__in=list(ANSWER_STATUS))
     ).delete()
 
 
@@ -181,16 +182,10 @@ def tell_rescheduled(sender, step, old_date=None, reason="", **kwargs):
 
 
 @receiver(signals.step_dropped, sender=Step, dispatch_uid="buddies-step-dropped")
-def tell_dropped(sender, step, **kwargs):
+def tell_dropped(sender, step, reason="", **kwargs):
     if step.due_date is None:
         return
-    _tell_answer(step, "dropped", {"reason": _last_reason(step, StepEvent.Kind.DROPPED)})
-
-
-def _last_reason(step, kind):
-    """The planner's words on the step's latest event of this kind ("" if none)."""
-    event = step.events.filter(kind=kind).order_by("-created", "-pk").first()
-    return event.reason if event else ""
+    _tell_answer(step, "dropped", {"reason": reason})
 
 
 def _tell_answer(step, outcome, payload, due_date=None):

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_http_methods
 
 from buddies import links
 from buddies.forms import NoteTextForm
-from buddies.models import Buddyship
 from buddies.outbox.kinds import KINDS
 from careerplan.forms import posted
 
@@ -142,9 +141,7 @@ def _context(notification, action, **extra):
 def _ended(buddyship):
     """True if nothing more is sent about this buddyship: it is gone, it ended (declined,
     revoked, left), or the planner's or the buddy's account is closed."""
-    if buddyship is None or not buddyship.accounts_open:
-        return True
-    return buddyship.status not in (Buddyship.Status.INVITED, Buddyship.Status.ACTIVE)
+    return buddyship is None or not (buddyship.is_live and buddyship.accounts_open)
 
 
 @csrf_exempt  # RFC 8058: a mail client POSTs with no cookie; the signed token authorises.

@@ -538,7 +538,7 @@ class Step(models.Model):
             self.status, self.completed, self.checkup_due = Step.Status.DONE, now, None
             versions.changed(self)
             StepEvent.objects.create(step=self, kind=StepEvent.Kind.DONE, reason=note, created=now)
-            signals.step_done.send(sender=Step, step=self)
+            signals.step_done.send(sender=Step, step=self, note=note)
         return bool(changed)
 
     @transaction.atomic
@@ -564,7 +564,7 @@ class Step(models.Model):
         self.completed = None
         self.save(update_fields=["status", "completed"])
         StepEvent.objects.create(step=self, kind=StepEvent.Kind.DROPPED, reason=reason, created=now)
-        signals.step_dropped.send(sender=Step, step=self)
+        signals.step_dropped.send(sender=Step, step=self, reason=reason)
         return True
 
     @transaction.atomic

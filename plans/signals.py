@@ -9,7 +9,7 @@ use `transaction.on_commit`.
 from django.dispatch import Signal
 
 step_committed = Signal()  # the planner committed to a dated step
-step_done = Signal()
+step_done = Signal()  # also sent with note: the planner's words, if any
 step_reopened = Signal()
-step_dropped = Signal()
+step_dropped = Signal()  # also sent with reason
 step_rescheduled = Signal()  # also sent with old_date and reason
