@@ -18,7 +18,6 @@ methods that change rows without a signal (a conditional UPDATE) call `changed()
 """
 
 import secrets
-import weakref
 
 from django.conf import settings
 from django.core.cache import cache
@@ -60,13 +59,38 @@ def bump(*user_ids):
     if not connection.in_atomic_block:
         return
     # One change at commit per person, however many of their rows the transaction wrote
-    # (deleting a plan deletes its steps one signal at a time).
-    block = connection.atomic_blocks[-1]
-    pending = _pending.get(block)
+    # (deleting a plan deletes its steps one signal at a time): the people join the
+    # change this transaction has queued, if it still has one.
+    pending = _queued(connection)
     if pending is None:
-        pending = _pending[block] = set()
-        transaction.on_commit(lambda: _change(pending))
-    pending |= user_ids
+        pending = _AtCommit()
+        transaction.on_commit(pending)
+    pending.user_ids |= user_ids
+
+
+class _AtCommit:
+    """The versions to change once the transaction commits."""
+
+    def __init__(self):
+        self.user_ids = set()
+
+    def __call__(self):
+        _change(self.user_ids)
+
+
+def _queued(connection):
+    """The change queued for this transaction's commit, or None.
+
+    Looked for among the connection's commit callbacks, which Django empties when the
+    transaction ends and prunes when a savepoint rolls back, so a change is never joined
+    that will not run. (Keyed by the atomic block instead, it would be joined again by the
+    next transaction of the same `@transaction.atomic` function, whose block object Django
+    reuses, and never run.)
+    """
+    for _savepoints, callback, _robust in connection.run_on_commit:
+        if isinstance(callback, _AtCommit):
+            return callback
+    return None
 
 
 def _change(user_ids):
@@ -75,7 +99,6 @@ def _change(user_ids):
 
 # The people whose versions each table's rows move (careerplan.receivers declares them).
 _people = {}
-_pending = weakref.WeakKeyDictionary()
 
 
 def watch(model, people):

@@ -45,6 +45,37 @@ def test_a_change_moves_the_version_at_once_and_again_at_commit(
     assert len(callbacks) == 1
 
 
+@transaction.atomic
+def write(user_id):
+    """A model method's shape: Django reuses one atomic block object for every call."""
+    versions.bump(user_id)
+    return versions.versions_of(user_id)[0]
+
+
+def test_every_transaction_of_one_atomic_function_moves_the_version_at_commit(
+    transactional_db,
+):
+    for _ in range(3):
+        during = write(7)
+        assert versions.versions_of(7) != [during]
+
+
+def test_a_change_queued_in_a_savepoint_rolled_back_is_queued_again(
+    db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        try:
+            with transaction.atomic():
+                versions.bump(7)
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        versions.bump(8)
+        [during] = versions.versions_of(8)
+    assert len(callbacks) == 1
+    assert versions.versions_of(8) != [during]
+
+
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
