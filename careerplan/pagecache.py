@@ -114,10 +114,43 @@ def render_page(request, template, make_context):
 
 
 def page_key(user_id, path, query):
-    """A viewer's page at an address; the entry says at which versions it was rendered."""
+    """A viewer's page at an address, as this release renders it; the entry says at which
+    versions it was rendered."""
     # Hashed: a query string can be long, and a cache key has limits.
     address = hashlib.blake2b(f"{path}?{query}".encode(), digest_size=12).hexdigest()
-    return f"page:{user_id}:{address}"
+    return f"page:{release()}:{user_id}:{address}"
+
+
+# What makes a page's markup besides its rows: the apps' code, the templates and the
+# static files whose hashed names pages link to.
+RELEASE_SOURCES = (
+    "accounts",
+    "buddies",
+    "careerplan",
+    "journals",
+    "personaldata",
+    "plans",
+    "reminders",
+    "static",
+    "templates",
+)
+
+
+@functools.cache
+def release():
+    """A digest of what this process renders pages with (RELEASE_SOURCES, read once).
+
+    Pages kept by an earlier release are not read after a deploy: they would link to
+    static files under names the new release no longer serves, and show old markup.
+    """
+    digest = hashlib.blake2b(digest_size=6)
+    base = settings.BASE_DIR
+    for name in RELEASE_SOURCES:
+        for path in sorted((base / name).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(base)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def prefetch_key(user_id):

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from buddies.models import Buddyship, Note
-from careerplan import prefetch, versions
+from careerplan import pagecache, prefetch, versions
 from careerplan.pagecache import StalePage, page_key
 from journals.models import JournalEntry
 from plans.models import Step
@@ -358,6 +358,25 @@ def test_a_page_kept_in_another_shape_is_rendered_again(owner, plan):
     page(client, dashboard())
     cache.set(page_key(owner.pk, dashboard(), ""), ("an", "older", "shape"))
     assert "Hello, Olivia Owner" in page(client, dashboard())
+
+
+def test_pages_kept_by_an_earlier_release_are_not_read_after_a_deploy(owner, plan, monkeypatch):
+    client = signed_in(owner)
+    page(client, dashboard())
+    before = page_key(owner.pk, dashboard(), "")
+    assert cache.get(before) is not None
+    # The next release renders other markup (new hashed static names, say).
+    monkeypatch.setattr(pagecache, "release", lambda: "next-release")
+    after = page_key(owner.pk, dashboard(), "")
+    assert after != before
+    assert cache.get(after) is None
+    assert "Hello, Olivia Owner" in page(client, dashboard())
+    assert cache.get(after) is not None
+
+
+def test_the_release_is_a_digest_of_the_code_read_once():
+    assert pagecache.release() == pagecache.release()
+    assert re.fullmatch(r"[0-9a-f]{12}", pagecache.release())
 
 
 def test_a_kept_page_for_a_date_before_today_is_never_served(owner, plan):
