@@ -18,10 +18,12 @@ a buddy reaches a plan only through a progress page built here.
 
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.models import User
 from buddies.models import Buddyship, ShareLink
 from careerplan.access import get_by_code
 from careerplan.tokens import hash_token
@@ -104,18 +106,37 @@ def supported_by(user):
     )
 
 
-def invitations_for(user, now=None):
-    """Open invitations addressed to one of the person's verified addresses (two queries).
+# An account owns, for invitations, its own address and every address it verified,
+# compared without case. Owning the address is what an invitation asks for; the emailed
+# token proves it for a visitor, a verified address proves it for an account, so a buddy
+# who signed up to accept finds the invitation waiting without hunting for the email again.
 
-    Owning the address is what an invitation asks for; the emailed token proves it for a
-    visitor, a verified address proves it for an account, so a buddy who signed up to
-    accept finds the invitation waiting without hunting for the email again.
-    """
+
+def addresses_of(user):
+    """The addresses an account owns, lower-cased (one query)."""
+    verified = user.emailaddress_set.filter(verified=True).values_list("email", flat=True)
+    return {user.email.lower()} | {email.lower() for email in verified}
+
+
+def accounts_owning(emails):
+    """The ids of the accounts that own any of `emails` (addresses_of, read the other way
+    round: two queries)."""
+    emails = {email.lower() for email in emails if email}
+    if not emails:
+        return set()
+    by_account = User.objects.annotate(lower=Lower("email")).filter(lower__in=emails)
+    by_address = EmailAddress.objects.annotate(lower=Lower("email")).filter(
+        lower__in=emails, verified=True
+    )
+    return set(by_account.values_list("pk", flat=True)) | set(
+        by_address.values_list("user_id", flat=True)
+    )
+
+
+def invitations_for(user, now=None):
+    """Open invitations addressed to one of the person's addresses (two queries)."""
     now = now or timezone.now()
-    addresses = {user.email.lower()} | {
-        email.lower()
-        for email in user.emailaddress_set.filter(verified=True).values_list("email", flat=True)
-    }
+    addresses = addresses_of(user)
     return (
         Buddyship.objects.filter(
             status=Buddyship.Status.INVITED, invite_expires__gt=now, planner__is_active=True

@@ -13,10 +13,10 @@ person (personaldata.registry) to be either here or in UNSHOWN, with the reason.
 
 from allauth.account.models import EmailAddress
 from django.db.models import Q, QuerySet
-from django.db.models.functions import Lower
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from accounts.models import User
+from buddies.access import accounts_owning
 from buddies.models import Buddyship, Note
 from careerplan import versions
 from journals.models import JournalEntry
@@ -41,21 +41,6 @@ UNSHOWN = {
 }
 
 
-def addressed_to(emails):
-    """The ids of the accounts an invitation to one of `emails` is shown to: by their
-    account address or a verified one (buddies.access.invitations_for)."""
-    emails = {email.lower() for email in emails if email}
-    if not emails:
-        return set()
-    by_account = User.objects.annotate(lower=Lower("email")).filter(lower__in=emails)
-    by_address = EmailAddress.objects.annotate(lower=Lower("email")).filter(
-        lower__in=emails, verified=True
-    )
-    return set(by_account.values_list("pk", flat=True)) | set(
-        by_address.values_list("user_id", flat=True)
-    )
-
-
 def user_people(user):
     """A person, and everyone whose pages show their name or their account's state: their
     buddies, the planners they support, and whoever they invited."""
@@ -64,13 +49,13 @@ def user_people(user):
     for planner_id, buddy_id in rows.values_list("planner_id", "user_id"):
         people |= {planner_id, buddy_id}
     invited = rows.filter(planner=user, status=Buddyship.Status.INVITED)
-    return people | addressed_to(invited.values_list("email", flat=True))
+    return people | accounts_owning(invited.values_list("email", flat=True))
 
 
 def buddyship_people(buddyship):
     """The planner, the buddy, and the accounts its invitation is addressed to (it is
     shown to them, or has just stopped being)."""
-    return {buddyship.planner_id, buddyship.user_id} | addressed_to([buddyship.email])
+    return {buddyship.planner_id, buddyship.user_id} | accounts_owning([buddyship.email])
 
 
 def note_people(note):
