@@ -26,19 +26,12 @@ class SessionStore(cached_db.SessionStore):
             found = {}
         data = found.get(self.cache_key)
         if data is None:
-            data = self._load_from_database()
+            # Not in the cache (evicted, or a cache outage): cached_db's own way, from the
+            # database and back into the cache.
+            data = super().load()
         signed_in = data.get(SESSION_KEY)
         if signed_in is not None:
             prefetch.remember(self.session_key, signed_in)
             if signed_in == person:
                 prefetch.keep({key: found.get(key) for key in wanted})
-        return data
-
-    def _load_from_database(self):
-        """As cached_db does when the cache has lost the session."""
-        session = self._get_session_from_db()
-        if session is None:
-            return {}
-        data = self.decode(session.session_data)
-        self._cache.set(self.cache_key, data, self.get_expiry_age(expiry=session.expire_date))
         return data

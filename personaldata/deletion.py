@@ -9,7 +9,9 @@ until the sender has settled them (or PURGE_AFTER has passed) before deleting th
 """
 
 from datetime import timedelta
+from importlib import import_module
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.db import transaction
@@ -69,13 +71,17 @@ def end_sessions(user):
 
     Sessions do not name their user in a column, so each live one is decoded; a
     deactivated account could not use one anyway (the authentication backend refuses
-    it), this removes them from the table.
+    it). Each is deleted through the session engine, so a copy it keeps in the shared
+    cache goes with the row.
     """
-    doomed = []
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if session.get_decoded().get("_auth_user_id") == str(user.pk):
-            doomed.append(session.pk)
-    Session.objects.filter(pk__in=doomed).delete()
+    doomed = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get("_auth_user_id") == str(user.pk)
+    ]
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for session_key in doomed:
+        store(session_key).delete()
 
 
 def delete_exports(exports):

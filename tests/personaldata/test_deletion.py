@@ -11,6 +11,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.sessions import SessionStore
 from buddies.models import Buddyship, Notification
 from buddies.outbox.sender import send_pending
 from personaldata import deletion, jobs
@@ -175,3 +176,17 @@ def test_the_planners_of_a_deleted_buddy_keep_their_own_rows(purged):
     # The buddy of the deleted planner keeps their own account.
     purged.buddy.refresh_from_db()
     assert purged.buddy.is_active
+
+
+def test_ending_sessions_takes_their_copies_in_the_shared_cache_too(settings, world):
+    """With sessions in the shared cache (accounts.sessions, as with Redis), a session
+    left there would outlive its row."""
+    settings.SESSION_ENGINE = "accounts.sessions"
+    client = signed_in(world.person)
+    store = SessionStore(client.session.session_key)
+    assert store._cache.get(store.cache_key) is not None
+
+    deletion.end_sessions(world.person)
+
+    assert store._cache.get(store.cache_key) is None
+    assert not Session.objects.filter(session_key=store.session_key).exists()
