@@ -244,6 +244,8 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
+    # Restoring an archive is the heaviest request there is (personaldata.importing).
+    "import_archive": "5/h/user",
 }
 ACCOUNT_SESSION_REMEMBER = None
 # Throttling counts by the client's address. Behind a reverse proxy every request comes

@@ -16,11 +16,19 @@ class ImportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, allowed=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        # False when the person has tried too often lately: refused before it is read.
+        self.allowed = allowed
 
     def clean_archive(self):
+        if not self.allowed:
+            raise forms.ValidationError(
+                "You have tried to restore an archive several times in the last hour. "
+                "Please wait a while and try again.",
+                code="throttled",
+            )
         # Checked again under a lock when restoring; here so the message is next to
         # the field before any work is done.
         if not is_empty(self.user):

@@ -10,23 +10,28 @@ address that may still belong to the account the archive came from.
 import json
 import zipfile
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 
 from accounts.signals import zone_changed
 from careerplan import versions
+from careerplan.dates import validate_computable
 from personaldata.export import FORMAT, JSON_NAME, VERSION, exported_fields, field_key
 from personaldata.registry import BY_LABEL, SECTIONS, label_of, rows_of
 from reminders.models import Reminder
 
 # An archive holds text; past these sizes it is not one of ours (or is a zip bomb).
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-# No larger than the upload itself: far more than any account holds (tens of thousands
-# of steps), and a small zip cannot make the server unpack more than that.
+# No larger than the upload itself, so a small zip cannot make the server unpack more.
 MAX_JSON_BYTES = MAX_UPLOAD_BYTES
-MAX_ROWS = 500_000
+# Far more than an account holds (ten years of a daily journal and five steps a week is
+# under 10,000 rows), and few enough that a restore ends well inside a web request:
+# 50,000 steps restored in 12-14 s on SQLite on a loaded two-core machine. Each person
+# may try a few times an hour (ACCOUNT_RATE_LIMITS["import_archive"]).
+MAX_ROWS = 50_000
 
 
 class ImportRefused(Exception):
@@ -104,7 +109,9 @@ def check_shape(data):
             raise ImportRefused(f"The archive's {label} table is malformed.")
         total += len(rows)
     if total > MAX_ROWS:
-        raise ImportRefused("The archive holds more rows than an account can restore.")
+        raise ImportRefused(
+            f"The archive holds {total:,} rows; an account can restore at most {MAX_ROWS:,}."
+        )
 
 
 def _brief(text, limit=80):
@@ -171,7 +178,8 @@ def _restore_profile(user, rows):
         raise ImportRefused("The archive holds more than one account.")
     for name in section.restore_fields:
         if name in rows[0]:
-            setattr(user, name, _value(section, user, name, rows[0][name], "the account"))
+            field = section.model._meta.get_field(name)
+            setattr(user, name, _value(field, user, rows[0][name], "the account"))
     user.save(update_fields=list(section.restore_fields))
 
 
@@ -181,32 +189,53 @@ def _restore_reminders(user, rows):
     seen = set()
     for n, row in enumerate(rows, start=1):
         where = f"row {n} of {section.label}"
-        kind = _value(section, Reminder(), "kind", row.get("kind"), where)
+        kind = _value(Reminder._meta.get_field("kind"), Reminder(), row.get("kind"), where)
         if kind in seen:
             raise ImportRefused(f"The archive holds two {section.label} rows of kind {kind!r}.")
         seen.add(kind)
         reminder = reminders.get(kind) or Reminder(user=user, kind=kind)
         for name in section.restore_fields:
             if name in row:
-                setattr(reminder, name, _value(section, reminder, name, row[name], where))
+                field = Reminder._meta.get_field(name)
+                setattr(reminder, name, _value(field, reminder, row[name], where))
         reminder.save()
 
 
-def _value(section, obj, name, raw, where):
-    """`raw` checked by the model field `name` (to_python and its validators)."""
-    field = section.model._meta.get_field(name)
+def _value(field, obj, raw, where):
+    """`raw` checked by the model field `field` of `obj` (to_python and its validators)."""
     try:
         value = field.clean(raw, obj)
         # A text field's limit is the form's to enforce; the model only stores it.
         if isinstance(value, str) and field.max_length and len(value) > field.max_length:
             raise ValidationError(f"Ensure this value has at most {field.max_length} characters.")
+        _check_storable(value)
     except (ValidationError, TypeError, ValueError, OverflowError) as error:
         message = "; ".join(error.messages) if isinstance(error, ValidationError) else error
         raise ImportRefused(
-            f"{where.capitalize()} has a value for {name!r} we cannot accept: "
+            f"{where.capitalize()} has a value for {field.name!r} we cannot accept: "
             f"{_brief(str(message), 200)}"
         ) from error
     return value
+
+
+def _check_storable(value):
+    """Refuse what the forms refuse and the pages cannot show: a NUL character (which
+    PostgreSQL cannot store either), and a date or instant outside the dates the app can
+    compute with (careerplan.dates)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValidationError("Null characters are not allowed.")
+    elif isinstance(value, datetime):
+        validate_computable(value.date())
+    elif isinstance(value, date):
+        validate_computable(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_storable(key)
+            _check_storable(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_storable(item)
 
 
 def _restore_section(section, rows, new_ids, user):
@@ -216,11 +245,13 @@ def _restore_section(section, rows, new_ids, user):
     own_fks = [f for f in fields if isinstance(f, models.ForeignKey) and f.related_model is model]
     auto_now = [f for f in fields if getattr(f, "auto_now", False)]
     objs, archive_ids, later = [], [], []
+    seen = set()
     for n, row in enumerate(rows, start=1):
         where = f"row {n} of {section.label}"
         archive_id = row.get("id")
-        if not isinstance(archive_id, int) or archive_id in archive_ids:
+        if not isinstance(archive_id, int) or archive_id in seen:
             raise ImportRefused(f"{where.capitalize()} has no id of its own.")
+        seen.add(archive_id)
         obj = model()
         links = {}
         for field in fields:
@@ -236,7 +267,7 @@ def _restore_section(section, rows, new_ids, user):
                 continue
             if key not in row:
                 raw = field.get_default()
-            setattr(obj, field.attname, _value(section, obj, field.name, raw, where))
+            setattr(obj, field.attname, _value(field, obj, raw, where))
         # Inserting sets auto_now fields to now: keep the archive's instants to put back.
         links.update({f.attname: getattr(obj, f.attname) for f in auto_now})
         objs.append(obj)
@@ -258,8 +289,30 @@ def _restore_section(section, rows, new_ids, user):
                 )
             setattr(obj, attname, mapping.get(raw))
     if changed and created:
-        model.objects.bulk_update(created, sorted(changed), batch_size=500)
+        _write_back(model, created, sorted(changed))
     return mapping
+
+
+def _write_back(model, objs, attnames):
+    """Write `attnames` of rows just inserted from their objects, with one statement run
+    for every row: bulk_update builds a CASE arm per row, which took most of a restore's
+    time at thousands of steps (tests/personaldata/test_import.py)."""
+    connection = connections[router.db_for_write(model)]
+    fields = {field.attname: field for field in model._meta.concrete_fields}
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(fields[name].column)} = %s" for name in attnames)
+    # Only the model's own table and column names, quoted; every value is a parameter.
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
+    params = [
+        [
+            *(fields[name].get_db_prep_save(getattr(obj, name), connection) for name in attnames),
+            obj.pk,
+        ]
+        for obj in objs
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _target(field, raw, new_ids, user, where):

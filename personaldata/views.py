@@ -1,6 +1,7 @@
 """Your data: download everything, restore an archive, delete the account."""
 
 from allauth.account.decorators import reauthentication_required
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -85,7 +86,8 @@ def export_download(request, code):
 @login_required
 @require_POST
 def import_archive(request):
-    form = ImportForm(request.POST, request.FILES, user=request.user)
+    allowed = ratelimit.consume(request, action="import_archive", user=request.user)
+    form = ImportForm(request.POST, request.FILES, user=request.user, allowed=allowed)
     if form.is_valid():
         try:
             restored = restore(request.user, form.data_read)
@@ -103,7 +105,7 @@ def import_archive(request):
                 f"as in the archive.",
             )
             return redirect("plans-dashboard")
-    return _render_home(request, import_form=form, status=422)
+    return _render_home(request, import_form=form, status=422 if allowed else 429)
 
 
 @login_required

@@ -1,4 +1,5 @@
 import uuid
+import zoneinfo
 from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from functools import cached_property
@@ -384,12 +385,23 @@ class StepQuerySet(models.QuerySet):
         )
 
     def recompute_checkups(self):
-        """Recompute `checkup_due` for these steps (after a change of the planner's zone)."""
-        steps = list(self.select_related("plan__owner"))
-        for step in steps:
-            step.checkup_due = step.compute_checkup_due()
-        self.model.objects.bulk_update(steps, ["checkup_due"], batch_size=500)
-        return len(steps)
+        """Recompute `checkup_due` for these steps (after a change of the planner's zone,
+        or an import); return how many steps that is.
+
+        An open dated step's instant depends only on its date and its planner's zone
+        (`compute_checkup_due`), so it is one UPDATE per date and zone, however many
+        steps share them: years of steps are a few hundred statements, not a row each.
+        """
+        open_dated = Q(status=Step.Status.OPEN, due_date__isnull=False)
+        self.exclude(open_dated).exclude(checkup_due=None).update(checkup_due=None)
+        dates_and_zones = (
+            self.filter(open_dated).values_list("due_date", "plan__owner__tz").distinct()
+        )
+        for day, tz in dates_and_zones:
+            self.filter(open_dated, due_date=day, plan__owner__tz=tz).update(
+                checkup_due=checkup_instant(day, zoneinfo.ZoneInfo(tz))
+            )
+        return self.count()
 
 
 def choose_next_small_step(ahead, overdue):
@@ -509,6 +521,13 @@ class Step(models.Model):
         check-up answer): not before today in the planner's zone, and not the date it
         already has.
         """
+        if self.status != Step.Status.OPEN:
+            raise ValidationError(
+                "This step is %(state)s, so its date stays as it is. Reopen it to give it "
+                "a new date.",
+                code="closed",
+                params={"state": self.get_status_display().lower()},
+            )
         validate_not_before(value, today or self.plan.owner.local_today())
         if value == self.due_date:
             raise ValidationError(
@@ -569,8 +588,13 @@ class Step(models.Model):
 
     @transaction.atomic
     def reschedule(self, new_date, reason, now=None):
-        """Move the completion date, keeping the old date and the reason in the history."""
+        """Move the completion date of an open step, keeping the old date and the reason
+        in the history; return False, changing nothing, if the step is done or dropped
+        (checked under the row's lock: a check-off in another tab may have come first)."""
         now = now or timezone.now()
+        still_open = Step.objects.select_for_update().filter(pk=self.pk, status=Step.Status.OPEN)
+        if not still_open.exists():
+            return False
         old_date = self.due_date
         self.due_date = new_date
         # A new date is a new promise: its check-up has not been made yet.
@@ -585,6 +609,7 @@ class Step(models.Model):
             created=now,
         )
         signals.step_rescheduled.send(sender=Step, step=self, old_date=old_date, reason=reason)
+        return True
 
     @transaction.atomic
     def commit(self, due_date, reward="", now=None):

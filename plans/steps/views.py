@@ -156,8 +156,10 @@ def step_done(request, code):
 @require_POST
 def step_reopen(request, code):
     step = get_step_for_owner(request, code)
-    step.mark_open()
-    messages.info(request, f"Open again: {step.title}.")
+    if step.mark_open():
+        messages.info(request, f"Open again: {step.title}.")
+    else:
+        messages.info(request, f"{step.title} is open already.")
     return _answer(request, step)
 
 
@@ -165,8 +167,14 @@ def step_reopen(request, code):
 @require_POST
 def step_reward_enjoyed(request, code):
     step = get_step_for_owner(request, code)
-    step.enjoy_reward()
-    messages.success(request, "Enjoy it: you earned it.")
+    if step.enjoy_reward():
+        messages.success(request, "Enjoy it: you earned it.")
+    elif step.reward_enjoyed:
+        messages.info(request, "You have enjoyed this reward already.")
+    elif step.reward:
+        messages.info(request, "The reward is for when the step is done: check it off first.")
+    else:
+        messages.info(request, "This step has no reward to enjoy.")
     return _answer(request, step)
 
 
@@ -175,9 +183,17 @@ def step_reward_enjoyed(request, code):
 def step_reschedule(request, code):
     step = get_step_for_owner(request, code)
     form = RescheduleForm(request.POST, user=request.user, step=step)
+    if form.has_error("due_date", "closed"):
+        # Done or dropped (in another tab, say): the page no longer offers a new date.
+        messages.info(request, form.errors["due_date"][0])
+        return _answer(request, step, origin="step", focus="#step-state", status=409)
     if not form.is_valid():
         return _refused(request, step, reschedule_form=form)
-    step.reschedule(form.cleaned_data["due_date"], form.cleaned_data["reason"])
+    if not step.reschedule(form.cleaned_data["due_date"], form.cleaned_data["reason"]):
+        # Closed between the form's check and the move.
+        step.refresh_from_db()
+        messages.info(request, "This step is closed now, so its date stays as it is.")
+        return _answer(request, step, origin="step", focus="#step-state", status=409)
     messages.success(request, "The new date is set, and the reason is in the step's history.")
     return _answer(request, step, origin="step", focus="#step-state")
 
@@ -189,8 +205,10 @@ def step_drop(request, code):
     form = DropForm(request.POST)
     if not form.is_valid():
         return _refused(request, step, drop_form=form)
-    step.mark_dropped(form.cleaned_data["reason"])
-    messages.info(request, "The step is dropped. It stays in the history; you can reopen it.")
+    if step.mark_dropped(form.cleaned_data["reason"]):
+        messages.info(request, "The step is dropped. It stays in the history; you can reopen it.")
+    else:
+        messages.info(request, "The step was dropped already.")
     return _answer(request, step, origin="step")
 
 

@@ -290,6 +290,13 @@ def test_an_account_that_is_not_empty_is_refused(newcomer, good):
         ("plans.Step", {"parent": {"id": 1}}, "a row the archive does not have"),
         ("plans.Option", {"obstacle": "1"}, "a row the archive does not have"),
         ("plans.Step", {"position": float("inf")}, "'position' we cannot accept"),
+        # What the forms refuse and the pages could not show (journal, wall chart).
+        ("journals.JournalEntry", {"text": "a\x00b"}, "Null characters are not allowed"),
+        ("plans.Plan", {"goal": "I will\x00"}, "Null characters are not allowed"),
+        ("journals.JournalEntry", {"date": "0001-01-01"}, "between 1900 and 2200"),
+        ("journals.JournalEntry", {"date": "9999-12-31"}, "between 1900 and 2200"),
+        ("plans.Step", {"completed": "9999-12-31T23:00:00+00:00"}, "between 1900 and 2200"),
+        ("plans.Plan", {"created": "0001-01-01T00:00:00+00:00"}, "between 1900 and 2200"),
     ],
 )
 def test_a_bad_row_late_in_the_archive_leaves_nothing_written(
@@ -325,3 +332,41 @@ def test_import_is_for_the_signed_in_person_only(client, good):
     response = client.post(reverse("personaldata-import"), {"archive": upload(zipped(good))})
     assert response.status_code == 302
     assert response.url.startswith(reverse("account_login"))
+
+
+def test_an_archive_of_more_rows_than_an_account_can_restore_is_refused(
+    newcomer, good, monkeypatch
+):
+    monkeypatch.setattr(importing, "MAX_ROWS", 5)
+    assert "an account can restore at most 5" in refused(signed_in(newcomer), zipped(good))
+    assert not Plan.objects.filter(owner=newcomer).exists()
+
+
+def test_a_person_may_try_a_few_times_an_hour(newcomer, good):
+    """Restoring is the heaviest request: the sixth try in an hour is refused unread."""
+    client = signed_in(newcomer)
+    broken = zipped({**good, "version": 99})
+    for _ in range(5):
+        assert "version 99" in refused(client, broken)
+    response = client.post(reverse("personaldata-import"), {"archive": upload(zipped(good))})
+    assert response.status_code == 429
+    assert "several times in the last hour" in response.content.decode()
+    assert not Plan.objects.filter(owner=newcomer).exists()
+
+
+def test_a_restore_of_many_steps_keeps_their_tree_and_instants(newcomer, world):
+    """Parents and the archive's instants are written back to every restored row."""
+    data = export_data(world.person)
+    steps = data["sections"]["plans.Step"]
+    root = {**steps[0], "id": 900_000, "parent": None, "title": "Many under me"}
+    children = [
+        {**steps[0], "id": 900_001 + n, "parent": 900_000, "title": f"Small step {n}"}
+        for n in range(1200)
+    ]
+    data["sections"]["plans.Step"] = [*steps, root, *children]
+    importing.restore(newcomer, data)
+    parent = Step.objects.get(plan__owner=newcomer, title="Many under me")
+    assert parent.children.count() == 1200
+    plan = Plan.objects.get(owner=newcomer)
+    [archived_plan] = [row for row in data["sections"]["plans.Plan"] if row["goal"] == plan.goal]
+    assert plan.updated == datetime.datetime.fromisoformat(archived_plan["updated"])

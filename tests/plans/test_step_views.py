@@ -282,3 +282,44 @@ def test_saving_the_step_form_keeps_a_check_off_made_meanwhile(step):
     form.save()
     step.refresh_from_db()
     assert (step.title, step.notes, step.status) == ("Call Maya", "Ask about rent", "done")
+
+
+@pytest.mark.parametrize("close", ["mark_done", "mark_dropped"])
+def test_a_closed_step_keeps_its_date(owner_client, owner, step, close):
+    """Only an open step is given a new date: the form says so, and the model refuses
+    even when the step closed after the form's check (another tab)."""
+    getattr(step, close)()
+    old_date = step.due_date
+    told = []
+    signals.step_rescheduled.connect(receiver := lambda **kw: told.append(kw), weak=False)
+    try:
+        new_date = owner.local_today() + datetime.timedelta(days=10)
+        url = reverse("plans-step-reschedule", args=[step.code])
+        data = {"due_date": new_date.isoformat(), "reason": "typed reason"}
+        page = owner_client.post(url, data, follow=True).text
+        assert "so its date stays as it is. Reopen it" in page
+        with_htmx = owner_client.post(url, data, headers={"HX-Request": "true"})
+        assert with_htmx.status_code == 409
+        assert "so its date stays as it is. Reopen it" in with_htmx.text
+        assert step.reschedule(new_date, "from a stale page") is False
+    finally:
+        signals.step_rescheduled.disconnect(receiver)
+    step.refresh_from_db()
+    assert step.due_date == old_date
+    assert not step.events.filter(kind=StepEvent.Kind.RESCHEDULED).exists()
+    assert told == []
+
+
+def test_each_button_says_what_really_happened(owner_client, step):
+    def message_after(name, data=None):
+        url = reverse(name, args=[step.code])
+        return owner_client.post(url, data or {}, follow=True).text
+
+    assert "The reward is for when the step is done" in message_after("plans-step-reward-enjoyed")
+    assert "is open already" in message_after("plans-step-reopen")
+    owner_client.post(reverse("plans-step-done", args=[step.code]))
+    assert "Enjoy it: you earned it." in message_after("plans-step-reward-enjoyed")
+    assert "You have enjoyed this reward already." in message_after("plans-step-reward-enjoyed")
+    assert "The step is dropped." in message_after("plans-step-drop", {"reason": ""})
+    assert "The step was dropped already." in message_after("plans-step-drop", {"reason": ""})
+    assert step.events.filter(kind=StepEvent.Kind.DROPPED).count() == 1
