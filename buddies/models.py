@@ -488,10 +488,20 @@ class Notification(models.Model):
     # The note each one-click answer from an email leaves the planner.
     ANSWER_NOTES = {"ask": Note.Kind.ASK, "cheer": Note.Kind.CHEER, "confirm": Note.Kind.CONFIRM}
 
+    @staticmethod
+    def answer_fits(action, step):
+        """False when the step has moved on so that `action` no longer makes sense: a
+        dropped (or deleted) step cannot be confirmed done. Asking how it went and
+        cheering still fit whatever became of it."""
+        if action != "confirm":
+            return True
+        return step is not None and step.status != Step.Status.DROPPED
+
     def record_answer(self, action, text, now=None):
         """Leave the planner the buddy's one-click answer to this email, once per email and
         answer; return the note, or None if this answer was given already (a replayed
-        POST, a second tab) or the buddy is no longer active."""
+        POST, a second tab), the buddy is no longer active, or the answer no longer fits
+        the step (answer_fits, on the step as it is now)."""
         now = now or timezone.now()
         with transaction.atomic():
             # Lock the row so two POSTs at once cannot both see "not answered yet".
@@ -500,6 +510,9 @@ class Notification(models.Model):
             if action in answered:
                 return None
             if not Buddyship.objects.active().filter(pk=locked.buddyship_id).exists():
+                return None
+            step = Step.objects.filter(pk=locked.step_id).first() if locked.step_id else None
+            if not self.answer_fits(action, step):
                 return None
             note = Note.objects.create(
                 buddyship_id=locked.buddyship_id,

@@ -59,7 +59,7 @@ def bad_link_page(request, error):
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def mail_action(request, token):
     """Ask how it went, send a cheer, or confirm a step is done, from an email."""
     try:
@@ -96,6 +96,8 @@ def mail_action(request, token):
         return problem_page(
             request, "This link doesn\u2019t work", "This email offers no such answer.", 400
         )
+    if not notification.answer_fits(action, step):
+        return _answer_gone_stale(request, buddyship)
     form = NoteTextForm(posted(request))
     status = 200
     if request.method == "POST":
@@ -103,6 +105,8 @@ def mail_action(request, token):
             status = 422
         else:
             note = notification.record_answer(action, form.cleaned_data["text"])
+            if note is None and not notification.answer_fits(action, _fresh(step)):
+                return _answer_gone_stale(request, buddyship)
             if note is None:
                 return problem_page(
                     request,
@@ -129,6 +133,23 @@ def mail_action(request, token):
     )
 
 
+def _fresh(step):
+    if step is None:
+        return None
+    step.refresh_from_db(fields=["status"])
+    return step
+
+
+def _answer_gone_stale(request, buddyship):
+    return problem_page(
+        request,
+        "Nothing to confirm",
+        f"{buddyship.planner.display_name or 'Your friend'} dropped this step, so there is "
+        "nothing to confirm, and nothing was sent.",
+        409,
+    )
+
+
 def _context(notification, action, **extra):
     return {
         "planner_name": notification.buddyship.planner.display_name or "your friend",
@@ -145,7 +166,7 @@ def _ended(buddyship):
 
 
 @csrf_exempt  # RFC 8058: a mail client POSTs with no cookie; the signed token authorises.
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def mail_unsubscribe(request, token):
     """Stop every reminder to this buddy: a GET asks, a POST (one click) does it.
 

@@ -3,19 +3,14 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.formats import date_format
 
 from careerplan.dates import DateField
-from journals.models import PROMPT, TEXT_MAX_LENGTH, JournalEntry
+from journals.models import PROMPT, TEXT_MAX_LENGTH, JournalEntry, long_date
 
 TOO_LONG = (
     "Keep an entry under %(max)s characters (this one has %(length)s). "
     "Everything you typed is still here: shorten it a little and save again."
 )
-
-
-def long_date(day):
-    return date_format(day, "l j F Y")
 
 
 class EntryTextMixin:
@@ -103,21 +98,8 @@ class EntryForm(EntryTextMixin, forms.Form):
         # A second entry for a day is added to the first; refuse here, with the text
         # kept, if the two together would pass the limit.
         existing = JournalEntry.objects.for_owner(self.owner).filter(date=day).first()
-        if existing is not None and len(existing.with_text_added(text)) > TEXT_MAX_LENGTH:
-            self.add_error(
-                "text",
-                ValidationError(
-                    "You have already written %(existing)s characters about %(day)s, and "
-                    "this would be added to it: together they pass %(max)s. Shorten this, "
-                    "or edit that day's entry instead.",
-                    code="max_length",
-                    params={
-                        "existing": f"{len(existing.text):,}",
-                        "day": long_date(day),
-                        "max": f"{TEXT_MAX_LENGTH:,}",
-                    },
-                ),
-            )
+        if existing is not None and (error := existing.too_long_with(text)):
+            self.add_error("text", error)
         return cleaned
 
 

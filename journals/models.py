@@ -3,15 +3,21 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 # Long enough for a page of thoughts, short enough that an entry stays an entry (and a
 # pasted novel cannot bloat exports and searches).
 TEXT_MAX_LENGTH = 10_000
 
 PROMPT = "What did you achieve today, however small?"
+
+
+def long_date(day):
+    return date_format(day, "l j F Y")
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,8 @@ class JournalEntryQuerySet(models.QuerySet):
     def write(self, owner, date, text, mood=""):
         """Write the entry for `date`; if that day already has one, add to it.
 
-        Returns (entry, created). A second entry for the same day (another tab, a form
+        Returns (entry, created), or raises ValidationError if the day's entry and `text`
+        together would pass TEXT_MAX_LENGTH. A second entry for the same day (another tab, a form
         submitted twice, two devices) never overwrites the first: its text is appended,
         so nothing anyone typed is lost. The unique constraint settles a race between two
         first writes; the loser appends.
@@ -86,6 +93,9 @@ class JournalEntryQuerySet(models.QuerySet):
                         return self.create(owner=owner, date=date, text=text, mood=mood), True
                 except IntegrityError:
                     entry = self.select_for_update().get(owner=owner, date=date)
+            # Checked again under the lock: two first writes at once both passed the form.
+            if error := entry.too_long_with(text):
+                raise error
             entry.add_text(text, mood)
             return entry, False
 
@@ -135,6 +145,22 @@ class JournalEntry(models.Model):
         if not text or text in self.text:
             return self.text
         return f"{self.text.rstrip()}\n\n{text}" if self.text.strip() else text
+
+    def too_long_with(self, text):
+        """The ValidationError if `text` added to this entry would pass the limit, or None."""
+        if len(self.with_text_added(text)) <= TEXT_MAX_LENGTH:
+            return None
+        return ValidationError(
+            "You have already written %(existing)s characters about %(day)s, and this "
+            "would be added to it: together they pass %(max)s. Shorten this, or edit that "
+            "day's entry instead.",
+            code="max_length",
+            params={
+                "existing": f"{len(self.text):,}",
+                "day": long_date(self.date),
+                "max": f"{TEXT_MAX_LENGTH:,}",
+            },
+        )
 
     def add_text(self, text, mood=""):
         """Append a second piece of writing for the same day, unless it is already there."""

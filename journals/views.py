@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,8 +15,8 @@ from careerplan.pagecache import render_page
 from journals import days as journal
 from journals import exports
 from journals.access import get_entry_for_owner
-from journals.forms import EntryEditForm, EntryForm, SearchForm, long_date
-from journals.models import PROMPT, JournalEntry, compute_streaks
+from journals.forms import EntryEditForm, EntryForm, SearchForm
+from journals.models import PROMPT, JournalEntry, compute_streaks, long_date
 
 SEARCH_PAGE_SIZE = 20
 
@@ -57,6 +58,20 @@ def _today_context(request, streaks=True):
     return context
 
 
+def _written(request, entry, created, today):
+    if created:
+        messages.success(request, f"Saved your entry for {long_date(entry.date)}.")
+    else:
+        messages.info(
+            request,
+            f"You had already written about {long_date(entry.date)}, so this was "
+            "added to that entry. Edit it if you want to tidy up.",
+        )
+    if request.htmx:
+        return _saved(request, entry, today)
+    return redirect("journals-today" if entry.date == today else entry)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def write(request):
@@ -66,18 +81,12 @@ def write(request):
     if request.method == "POST":
         form = EntryForm(request.POST, owner=user)
         if form.is_valid():
-            entry, created = JournalEntry.objects.write(user, **form.cleaned_data)
-            if created:
-                messages.success(request, f"Saved your entry for {long_date(entry.date)}.")
+            try:
+                entry, created = JournalEntry.objects.write(user, **form.cleaned_data)
+            except ValidationError as error:  # the day filled up since the form's check
+                form.add_error("text", error)
             else:
-                messages.info(
-                    request,
-                    f"You had already written about {long_date(entry.date)}, so this was "
-                    "added to that entry. Edit it if you want to tidy up.",
-                )
-            if request.htmx:
-                return _saved(request, entry, today)
-            return redirect("journals-today" if entry.date == today else entry)
+                return _written(request, entry, created, today)
         # The form page shows the day's done steps; which entry is there, it does not.
         day = journal.journal_day(user, form.cleaned_data.get("date") or today, entry=None)
         template = "journals/entry_form.html#entry-form" if request.htmx else None

@@ -7,7 +7,17 @@ from django.utils.formats import date_format
 from django.utils.text import slugify
 
 from personaldata.registry import SECTIONS
-from plans.models import STATE_LABELS, GrowSession, Obstacle, Option, Plan, Step, StepEvent
+from plans.models import (
+    STATE_LABELS,
+    GrowSession,
+    Obstacle,
+    Option,
+    Plan,
+    State,
+    Step,
+    StepEvent,
+    is_to_break_down,
+)
 
 SCHEMA_DOC = "docs/export-schema.md in the careerplan source"
 
@@ -49,15 +59,15 @@ def plan_files(user):
     sessions = _grouped(GrowSession.objects.filter(plan__owner=user).order_by("number"), "plan_id")
     obstacles = _grouped(Obstacle.objects.filter(session__plan__owner=user), "session_id")
     options = _grouped(Option.objects.filter(session__plan__owner=user), "session_id")
-    today = user.local_today()
+    today, zone = user.local_today(), user.zone
     files = []
     for n, plan in enumerate(plans, start=1):
         name = f"{n:02d}-{slugify(plan.goal)[:60] or 'plan'}.md"
-        lines = _plan(plan, today)
+        lines = _plan(plan, zone)
         for session in sessions[plan.pk]:
-            lines += _grow(session, obstacles[session.pk], options[session.pk])
+            lines += _grow(session, obstacles[session.pk], options[session.pk], zone)
         lines += _tree(steps[plan.pk], today)
-        lines += _steps(steps[plan.pk], events, today)
+        lines += _steps(steps[plan.pk], events, today, zone)
         files.append((name, "\n".join(lines)))
     return files
 
@@ -77,7 +87,12 @@ def _day(value):
     return date_format(value, "j F Y") if value else "no date"
 
 
-def _plan(plan, today):
+def _local_day(instant, zone):
+    """The person's own date of an instant, as the app shows it."""
+    return _day(instant.astimezone(zone).date())
+
+
+def _plan(plan, zone):
     lines = [f"# {plan.goal}", ""]
     if plan.status == Plan.Status.ARCHIVED:
         lines += ["*Archived.*", ""]
@@ -85,14 +100,14 @@ def _plan(plan, today):
         f"- How you will know you have arrived: {plan.measure or '(not written yet)'}",
         f"- Why it matters to you: {plan.relevance or '(not written yet)'}",
         f"- Target date: {_day(plan.target_date)}",
-        f"- Started: {_day(plan.created.date())}",
+        f"- Started: {_local_day(plan.created, zone)}",
         "",
     ]
     return lines
 
 
-def _grow(session, obstacles, options):
-    lines = [f"## GROW sheet {session.number} ({_day(session.created.date())})", ""]
+def _grow(session, obstacles, options, zone):
+    lines = [f"## GROW sheet {session.number} ({_local_day(session.created, zone)})", ""]
     lines += ["### Goal", "", session.goal or "(empty)", ""]
     lines += ["### Reality", "", session.reality or "(empty)", ""]
     if session.discoveries:
@@ -120,11 +135,14 @@ def _tree(steps, today):
     for step in steps:
         children[step.parent_id].append(step)
     lines = ["## Reverse engineering", ""]
+    parents = set(children) - {None}
 
     def walk(parent, depth):
         for step in children[parent]:
             when = f", by {_day(step.due_date)}" if step.due_date else ""
             state = STATE_LABELS[step.state(today)].lower()
+            if step.state(today) == State.UNDATED and not is_to_break_down(step, parents):
+                state = "broken down"
             lines.append(f"{'  ' * depth}- {step.title} ({state}{when})")
             walk(step.pk, depth + 1)
 
@@ -135,7 +153,7 @@ def _tree(steps, today):
     return lines
 
 
-def _steps(steps, events, today):
+def _steps(steps, events, today, zone):
     lines = ["## Steps", ""]
     dated = sorted((s for s in steps if s.due_date), key=lambda s: (s.due_date, s.pk))
     for step in dated:
@@ -153,7 +171,7 @@ def _steps(steps, events, today):
                 detail = f" to {_day(event.new_date)}"
             if event.reason:
                 detail += f": {event.reason}"
-            when = date_format(event.created, "j F Y")
+            when = _local_day(event.created, zone)
             lines.append(f"- {when}: {event.get_kind_display()}{detail}")
         lines.append("")
     if not dated:

@@ -18,7 +18,7 @@ from reminders import links
 from reminders.kinds import more_time_url
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def mail_done(request, token):
     """Tick a step off from the morning email: GET asks, POST does it, once."""
     try:
@@ -64,7 +64,7 @@ def _already(request, step, outcome):
 
 
 @csrf_exempt  # RFC 8058: a mail client POSTs with no cookie; the signed token authorises.
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def mail_unsubscribe(request, token):
     """Turn one kind of reminder off: a GET asks, a POST (one click) does it.
 

@@ -221,6 +221,35 @@ def test_answer_page_refuses_other_methods(client, checkup):
     assert client.put(action_url(checkup, "cheer")).status_code == 405
 
 
+def test_a_link_checker_s_head_request_changes_nothing(client, checkup, buddyship):
+    """Mail scanners and link previews send HEAD: it answers like GET and acts on nothing."""
+    assert client.head(action_url(checkup, "cheer")).status_code == 200
+    assert client.head(unsubscribe_url(buddyship)).status_code == 200
+    assert not Note.objects.exists()
+    buddyship.refresh_from_db()
+    assert buddyship.is_live
+    assert buddyship.unsubscribed is None
+
+
+def test_a_dropped_step_cannot_be_confirmed_done_from_an_old_email(client, checkup, step):
+    step.mark_dropped("Not for me after all")
+    confirm = action_url(checkup, "confirm")
+    for response in (client.get(confirm), client.post(confirm, {"text": "well done"})):
+        assert response.status_code == 409
+        assert "dropped this step, so there is nothing to confirm" in response.text
+    assert not Note.objects.exists()
+    # A cheer, or asking how it went, still fits a dropped step.
+    assert client.post(action_url(checkup, "cheer"), {"text": "Onwards"}).status_code == 200
+
+
+def test_a_drop_between_the_page_and_the_press_is_seen_under_the_lock(checkup, step):
+    """The rule is checked again inside record_answer's transaction, on the step as it
+    is then, not as the page loaded it."""
+    step.mark_dropped()
+    assert checkup.record_answer("confirm", "well done") is None
+    assert checkup.record_answer("ask", "How did it go?") is not None
+
+
 def test_answer_page_works_for_a_signed_in_stranger_too(stranger_client, checkup):
     # The link, not the session, authorises: a buddy may open it on a shared computer.
     assert stranger_client.post(action_url(checkup, "ask")).status_code == 200

@@ -232,6 +232,26 @@ def test_a_second_entry_that_would_pass_the_limit_is_refused_and_kept(owner_clie
     assert first.text == "a" * 9_000
 
 
+def test_a_day_filled_by_another_tab_after_the_form_s_check_is_refused_and_kept(
+    owner_client, monkeypatch
+):
+    """Two first writes at once both pass the form; the second is checked again under
+    the lock, so the day never holds more than the limit."""
+    manager = JournalEntry.objects
+    real_write = manager.write
+
+    def other_tab_first(owner, date, text, mood=""):
+        real_write(owner, date, "a" * 6_000)
+        return real_write(owner, date, text, mood)
+
+    monkeypatch.setattr(manager, "write", other_tab_first)
+    response = write(owner_client, "b" * 6_000)
+    assert response.status_code == 422
+    assert "together they pass 10,000" in response.text
+    assert "b" * 6_000 in response.text
+    assert JournalEntry.objects.get().text == "a" * 6_000
+
+
 def test_script_tags_are_kept_as_text_and_shown_harmless(owner_client, owner):
     write(owner_client, "Proud <script>alert('x')</script> **today**")
     assert JournalEntry.objects.get().text == "Proud <script>alert('x')</script> **today**"

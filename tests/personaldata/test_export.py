@@ -193,3 +193,27 @@ def test_a_lost_build_is_asked_for_again_and_a_failed_one_says_so(world, large, 
     assert not list(export.path.parent.glob("*"))
     page = signed_in(world.person).get(reverse("personaldata-export", args=[export.code]))
     assert "Something went wrong" in page.content.decode()
+
+
+def test_the_plan_files_speak_the_person_s_zone_and_the_tree_s_own_words(db):
+    """Dates are the person's own days, as the app shows them, and a step already broken
+    down is not "to break down" (plans.models.is_to_break_down)."""
+    from datetime import date
+
+    from personaldata.markdown import plan_files
+    from tests.factories import PlanFactory, StepFactory, UserFactory
+
+    person = UserFactory(tz="Pacific/Auckland")
+    with time_machine.travel("2026-12-01 12:00 +0000", tick=False):  # 2 December there
+        plan = PlanFactory(owner=person, goal="Open a bookshop")
+        parent = StepFactory(plan=plan, title="Save for the first stock", due_date=None)
+        StepFactory(
+            plan=plan, parent=parent, title="Open a savings account", due_date=date(2026, 12, 8)
+        )
+        StepFactory(plan=plan, title="Find a location", due_date=None)
+        StepFactory(plan=plan, title="Call Mary", due_date=date(2026, 12, 3)).mark_done()
+        [(_name, text)] = plan_files(person)
+    assert "- Started: 2 December 2026" in text
+    assert "- 2 December 2026: Done" in text
+    assert "- Save for the first stock (broken down)" in text
+    assert "- Find a location (to break down)" in text

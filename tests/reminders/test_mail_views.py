@@ -59,6 +59,15 @@ def test_done_get_shows_the_step_and_changes_nothing(client, email, step):
     assert_private(response)
 
 
+def test_a_link_checker_s_head_request_changes_nothing(client, email, step, planner):
+    """Mail scanners and link previews send HEAD: it answers like GET and acts on nothing."""
+    assert client.head(done_url(email)).status_code == 200
+    assert client.head(unsubscribe_url(email)).status_code == 200
+    step.refresh_from_db()
+    assert step.status == Step.Status.OPEN
+    assert reminder(planner, Kind.MORNING).enabled
+
+
 def test_done_post_ticks_the_step_off_and_celebrates_its_reward(client, email, step):
     response = client.post(done_url(email))
     assert response.status_code == 200
