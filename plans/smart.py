@@ -3,16 +3,20 @@
 The rules, in one place. Each letter is judged on what the planner typed, and no letter
 is ticked on grounds that another letter refutes:
 
-  Positive    fails if the goal names what is being left ("leave", "quit", "no longer").
+  Positive    fails if the goal names what is being left ("leave", "quit", "no longer",
+              "not").
   Specific    fails if the goal is under 4 or over 40 words or uses a vague word, and
               also if it fails Positive: a goal that says what you are leaving does not
               yet say what you will be doing.
-  Measurable  passes with a written measure, or a number or a month in the goal.
+  Measurable  passes with a written measure, or a number in the goal that is not part of
+              a date ("40,000 a year", not "by June 2027": a date says when, not how
+              you will know).
   Achievable  is judged against a target date still ahead: one under four weeks away
               fails. With no date, or a date already past, it waits (neither tick nor
               warning): Time-bound says what to fix first.
   Relevant    passes with a line about why it matters.
-  Time-bound  needs a target date from today to ten years ahead.
+  Time-bound  needs a target date from today to ten years ahead, in the month and year
+              the goal names if it names one ("by June 2027").
 
 Pure functions with no database access, so the plan form, the GROW sheet and the tests
 can all ask the same questions of what the planner typed.
@@ -20,7 +24,7 @@ can all ask the same questions of what the planner typed.
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 # Phrases that describe what the planner is leaving rather than where they are going.
 AWAY_PHRASES = (
@@ -33,7 +37,12 @@ AWAY_PHRASES = (
     "stop",
     "stopping",
     "escape",
-    "not be",
+    "not",
+    "never",
+    "don't",
+    "don\u2019t",
+    "won't",
+    "won\u2019t",
 )
 # Words that sound like a goal but say nothing about what will be different.
 VAGUE_WORDS = (
@@ -56,11 +65,21 @@ SHORTEST_GOAL = timedelta(weeks=4)
 LONGEST_GOAL = timedelta(days=365 * 10)
 
 _NUMBER = re.compile(r"\d")
-_MONTHS = re.compile(
-    r"\b(january|february|march|april|june|july|august|september|october|november"
-    r"|december|jan|feb|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b",
-    re.IGNORECASE,
+# Month names as a goal writes them ("May" is left out: "I may ..." is not a date).
+MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+    "apr": 4, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11,
+    "nov": 11, "december": 12, "dec": 12,
+}  # fmt: skip
+_MONTH = "(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_YEAR = r"((?:19|20|21|22)\d\d)"
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+# Dates in a goal: "1 June 2027", "June 1st, 2027", "June 2027", "June", "2027".
+_DATE = re.compile(
+    rf"\b(?:{_DAY}\s+)?{_MONTH}(?:\s+{_DAY})?(?:,?\s+{_YEAR})?\b|\b{_YEAR}\b", re.IGNORECASE
 )
+_MONTH_YEAR = re.compile(rf"\b{_MONTH}(?:\s+{_DAY})?,?\s+{_YEAR}\b", re.IGNORECASE)
 _WORD = re.compile(r"[\w\u2019'-]+")
 
 
@@ -148,7 +167,7 @@ def check_specific(goal, positive=None):
 
 
 def check_measurable(goal, measure):
-    if (measure or "").strip() or _NUMBER.search(goal) or _MONTHS.search(goal):
+    if (measure or "").strip() or _NUMBER.search(_DATE.sub(" ", goal)):
         return LetterResult(
             "M", "Measurable", True, "You will be able to tell when you have arrived."
         )
@@ -195,7 +214,16 @@ def check_relevant(relevance):
     return LetterResult("R", "Relevant", True, "You know why this matters to you.")
 
 
-def check_time_bound(target_date, today):
+def named_month(goal):
+    """The (year, month) the goal names ("by June 2027"), the last one if several; None."""
+    found = _MONTH_YEAR.findall(goal or "")
+    if not found:
+        return None
+    month, year = found[-1]
+    return int(year), MONTHS[month.lower()]
+
+
+def check_time_bound(target_date, today, goal=""):
     if target_date is None:
         return LetterResult(
             "T",
@@ -218,6 +246,16 @@ def check_time_bound(target_date, today):
             "That date is more than ten years away. Pick a nearer milestone you can "
             "work towards now.",
         )
+    named = named_month(goal)
+    if named is not None and named != (target_date.year, target_date.month):
+        year, month = named
+        return LetterResult(
+            "T",
+            "Time-bound",
+            False,
+            f"Your goal says {date(year, month, 1):%B %Y}, and the target date is "
+            f"{target_date.day} {target_date:%B %Y}. Make the two agree.",
+        )
     return LetterResult("T", "Time-bound", True, "You have a target date to work towards.")
 
 
@@ -238,6 +276,6 @@ def smart_feedback(goal, measure, relevance, target_date, today):
         check_measurable(goal, measure),
         check_achievable(target_date, today),
         check_relevant(relevance),
-        check_time_bound(target_date, today),
+        check_time_bound(target_date, today, goal),
         positive,
     ]

@@ -52,7 +52,8 @@ def test_a_well_made_goal_passes_every_check_with_encouraging_advice():
         ("I will no longer work night shifts at the depot", "No longer"),
         ("I will stop doing a job I dislike", "Stop"),
         ("I will escape the office and its meetings", "Escape"),
-        ("I will not be stuck in admin any more", "Not be"),
+        ("I will not be stuck in admin any more", "Not"),
+        ("I will not stay in accounting", "Not"),
         ("Leaving the bank to start a new career", "Leaving"),
         ("Stopping all the overtime at my current employer", "Stopping"),
     ],
@@ -114,12 +115,16 @@ def test_nothing_measurable_fails_measurable():
     [
         ("I will be working as a gardener in Bath", "A signed contract", True),
         ("I will be earning 40000 a year as a gardener", "", True),
-        ("I will be working as a gardener by September", "", True),
+        ("I will be earning 40,000 a year as a gardener by June 2027", "", True),
+        # A date says when, not how you will know you have arrived.
+        ("I will be working as a gardener by September", "", False),
+        ("I will be working as a gardener by 1st June 2027", "", False),
+        ("I will be working as a gardener by 2030", "", False),
         ("I will be working as a gardener in Bath", "   ", False),
         ("I will be working as a gardener in Bath", None, False),
     ],
 )
-def test_a_measure_or_a_number_or_month_in_the_goal_makes_it_measurable(goal, measure, ok):
+def test_a_measure_or_a_number_in_the_goal_makes_it_measurable(goal, measure, ok):
     assert feedback(goal=goal, measure=measure)["M"].ok is ok
 
 
@@ -203,15 +208,21 @@ SEED = {
         # The issue's own case: "I will leave my job" with no date.
         ("I will leave my job", "goal_only", "S! M! A. R! T! Positive!"),
         ("I will leave my job", "complete", "S! M+ A+ R+ T+ Positive!"),
-        ("I will leave my job by March", "goal_only", "S! M+ A. R! T! Positive!"),
+        ("I will leave my job by March", "goal_only", "S! M! A. R! T! Positive!"),
         ("I will quit my job", "goal_only", "S! M! A. R! T! Positive!"),
         (
             "I will be running my own children's clothing shop by June 2027",
             "goal_only",
-            "S+ M+ A. R! T! Positive+",
+            "S+ M! A. R! T! Positive+",
         ),
+        # The complete form's target date is in November 2027: the two must agree.
         (
             "I will be running my own children's clothing shop by June 2027",
+            "complete",
+            "S+ M+ A+ R+ T! Positive+",
+        ),
+        (
+            "I will be running my own children's clothing shop by November 2027",
             "complete",
             "S+ M+ A+ R+ T+ Positive+",
         ),
@@ -284,3 +295,12 @@ def test_none_goal_is_treated_as_empty():
     results = feedback(goal=None)
     assert not results["S"].ok
     assert results["Positive"].ok
+
+
+def test_a_goal_naming_another_month_than_its_target_date_says_so():
+    result = feedback(goal=GOOD_GOAL + " by June 2027", target_date=date(2026, 12, 20))["T"]
+    assert not result.ok
+    assert result.advice == (
+        "Your goal says June 2027, and the target date is 20 December 2026. Make the two agree."
+    )
+    assert feedback(goal=GOOD_GOAL + " by June 2027", target_date=date(2027, 6, 30))["T"].ok
