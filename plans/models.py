@@ -75,7 +75,8 @@ STATE_LABELS = {
     State.DONE: "Done",
     State.DROPPED: "Dropped",
     State.OVERDUE: "Overdue",
-    State.DUE: "Due this week",
+    # "Within 7 days", not "this week": the wall chart's weeks run Monday to Sunday.
+    State.DUE: "Due in the next 7 days",
     State.UPCOMING: "Upcoming",
     State.UNDATED: "To break down",
 }
