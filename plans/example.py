@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from plans.models import GrowSession, Obstacle, Option, Plan, Step
@@ -29,9 +30,19 @@ BRANCHES = [
 ]
 
 
+def example_plan_of(user):
+    """The person's copy of the worked example, or None: one each, to learn from."""
+    return Plan.objects.filter(owner=user, is_example=True).order_by("created").first()
+
+
 @transaction.atomic
 def load_example_plan(user):
-    """Create the worked example as the person's own plan, to learn from and delete."""
+    """Create the worked example as the person's own plan, to learn from and delete;
+    return (plan, created). A person has one copy: a second press (another tab, a double
+    click) opens the one they have."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    if (existing := example_plan_of(user)) is not None:
+        return existing, False
     today = user.local_today()
     plan = Plan.objects.create(
         owner=user,
@@ -88,4 +99,4 @@ def load_example_plan(user):
         prompt=Option.Prompt.ELSE,
         position=1,
     )
-    return plan
+    return plan, True

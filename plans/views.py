@@ -98,7 +98,8 @@ def plan_list(request):
     plans = list(
         Plan.objects.for_owner(request.user).with_progress().order_by("status", "-created")
     )
-    return render(request, "plans/plan_list.html", {"plans": plans})
+    example = next((plan for plan in reversed(plans) if plan.is_example), None)
+    return render(request, "plans/plan_list.html", {"plans": plans, "example": example})
 
 
 @login_required
@@ -202,12 +203,15 @@ def plan_delete(request, code):
 @login_required
 @require_POST
 def example_load(request):
-    plan = load_example_plan(request.user)
-    messages.success(
-        request,
-        "Here is the worked example, as a plan of your own: look around, change it, "
-        "and delete it when you are done with it.",
-    )
+    plan, created = load_example_plan(request.user)
+    if created:
+        messages.success(
+            request,
+            "Here is the worked example, as a plan of your own: look around, change it, "
+            "and delete it when you are done with it.",
+        )
+    else:
+        messages.info(request, "You have the worked example already: here it is.")
     return redirect("plans-detail", plan.code)
 
 

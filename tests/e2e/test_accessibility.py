@@ -28,7 +28,7 @@ def world():
     asked how a step went; an invitation still open; a link turned off."""
     planner = UserFactory(display_name="Sam Planner", email="sam@example.com", tz="Europe/Paris")
     buddy = UserFactory(display_name="Bea Buddy", email="bea@example.com", tz="Europe/Paris")
-    plan = load_example_plan(planner)
+    plan, _ = load_example_plan(planner)
     first = plan.steps.get(title=FIRST_STEP)
     done = plan.add_step("Read a book about running a shop", planner.local_today())
     done.mark_done()

@@ -262,9 +262,22 @@ def test_example_plan_is_the_bookshop_reverse_engineered_to_a_first_step(owner_c
 
 
 def test_example_can_be_loaded_by_two_people_independently(owner, stranger):
-    mine, theirs = load_example_plan(owner), load_example_plan(stranger)
+    (mine, _), (theirs, _) = load_example_plan(owner), load_example_plan(stranger)
     assert mine.steps.count() == theirs.steps.count() > 8
     assert not mine.steps.filter(pk__in=theirs.steps.values("pk")).exists()
+
+
+def test_a_second_press_opens_the_example_already_loaded(owner_client, owner):
+    url = reverse("plans-example-load")
+    first = owner_client.post(url)
+    plan = Plan.objects.get(owner=owner)
+    second = owner_client.post(url, follow=True)
+    assert Plan.objects.filter(owner=owner).count() == 1
+    assert second.redirect_chain[-1][0] == first.url == plan.get_absolute_url()
+    assert "You have the worked example already: here it is." in second.text
+    listing = owner_client.get(reverse("plans-list")).text
+    assert "Open the worked example" in listing
+    assert "Load the worked example" not in listing
 
 
 def test_start_anywhere_makes_a_plan_with_a_step_due_in_three_days(owner_client, owner):

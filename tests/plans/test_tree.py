@@ -583,7 +583,7 @@ def test_a_grow_commitment_under_the_goal_still_starts_with_the_goal(owner_clien
 
 
 def test_the_worked_example_opens_on_its_first_open_question(owner_client, owner):
-    example = load_example_plan(owner)
+    example, _ = load_example_plan(owner)
 
     response = owner_client.get(tree_url(example))
 
