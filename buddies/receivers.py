@@ -51,9 +51,12 @@ def buddies_to_tell(plan):
 
 @receiver(signals.step_committed, sender=Step, dispatch_uid="buddies-commitment")
 def tell_commitment(sender, step, **kwargs):
+    """Gather the step into each buddy's commitment email; return how many buddies."""
     now = timezone.now()
-    for buddyship in buddies_to_tell(step.plan):
+    buddyships = list(buddies_to_tell(step.plan))
+    for buddyship in buddyships:
         gather_commitment(buddyship, step, now)
+    return len(buddyships)
 
 
 def gather_commitment(buddyship, step, now=None):

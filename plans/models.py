@@ -682,20 +682,28 @@ def _renumber(steps, *fields):
         versions.changed(steps[0])  # steps of one plan: one owner
 
 
-# What the planner is told on committing to a step. The buddies app gathers commitments
-# for five minutes (buddies.receivers.COMMITMENT_GATHER), so a burst of them is one email.
-COMMITMENT_NOTICE = "Any buddy of yours gets one email about it within about five minutes."
+def commitment_notice(step):
+    """What the planner is told on committing to `step` about who hears of it: nothing
+    when no one does. The buddies app gathers commitments for five minutes
+    (buddies.receivers.COMMITMENT_GATHER), so a burst of them is one email."""
+    told = getattr(step, "buddies_told", 0)
+    if not told:
+        return ""
+    who = "Your buddy hears" if told == 1 else "Your buddies hear"
+    return f"{who} about it in one email within about five minutes."
 
 
 def record_commitment(step, now=None):
-    """Write the `committed` event for a dated step and tell the other apps."""
+    """Write the `committed` event for a dated step and tell the other apps; the step's
+    `buddies_told` is how many people they say they will tell (commitment_notice)."""
     StepEvent.objects.create(
         step=step,
         kind=StepEvent.Kind.COMMITTED,
         new_date=step.due_date,
         created=now or timezone.now(),
     )
-    signals.step_committed.send(sender=Step, step=step)
+    answers = signals.step_committed.send(sender=Step, step=step)
+    step.buddies_told = sum(told for _receiver, told in answers if isinstance(told, int))
 
 
 class StepEvent(models.Model):

@@ -31,7 +31,7 @@ from plans.grow.forms import (
     RealityForm,
     already_committed,
 )
-from plans.models import COMMITMENT_NOTICE, GrowSession, Option
+from plans.models import GrowSession, Option, commitment_notice
 from plans.smart import word_feedback
 
 SHEET = "plans/grow/sheet.html"
@@ -388,8 +388,8 @@ def grow_commit(request, code):
         else:
             notice = (
                 f"You committed to “{step.title}” by {date_format(step.due_date, 'l j F Y')}. "
-                f"{COMMITMENT_NOTICE}"
-            )
+                f"{commitment_notice(step)}"
+            ).strip()
             if not request.htmx:
                 messages.success(request, notice)
             return _done(

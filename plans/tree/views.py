@@ -27,7 +27,7 @@ from careerplan.forms import editable
 from careerplan.htmx import page_update
 from careerplan.pagecache import render_page
 from plans.access import get_plan_for_owner, get_step_for_owner
-from plans.models import COMMITMENT_NOTICE
+from plans.models import commitment_notice
 from plans.tree.forms import (
     GOAL,
     AnswersForm,
@@ -118,7 +118,7 @@ def _commit(request, plan, step):
     messages.success(
         request,
         f"“{action.title}” is an action step now, to do by "
-        f"{date_format(action.due_date, 'l j F')}. {COMMITMENT_NOTICE}",
+        f"{date_format(action.due_date, 'l j F')}. {commitment_notice(action)}".strip(),
     )
     # The branch it ends goes on being asked about: its siblings next, then upwards.
     return _changed(request, plan, near=node.parent or node, refocus="#guide-heading")

@@ -63,6 +63,20 @@ def test_a_burst_of_commitments_is_one_email(plan, buddyship, clock):
         assert "Ask how it went" not in body
 
 
+def test_the_planner_is_told_who_hears_of_a_commitment_and_only_then(plan, buddyship, clock):
+    from plans.models import commitment_notice
+
+    told = plan.add_step("Visit three bookshops", DUE)
+    assert told.buddies_told == 1
+    assert commitment_notice(told) == (
+        "Your buddy hears about it in one email within about five minutes."
+    )
+    buddyship.revoke()
+    alone = plan.add_step("Ask Ana about her café", DUE)
+    assert alone.buddies_told == 0
+    assert commitment_notice(alone) == ""
+
+
 def test_a_commitment_after_the_email_went_starts_a_new_one(plan, buddyship, clock):
     plan.add_step("Visit three bookshops", DUE)
     clock.shift(dt.timedelta(minutes=5))
