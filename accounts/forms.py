@@ -4,6 +4,7 @@ from django import forms
 
 from accounts.models import User, validate_tz
 from accounts.zones import canonical_zones, zone_aliases, zone_choices
+from careerplan.validators import validate_one_line_name
 
 
 class TimeZoneField(forms.ChoiceField):
@@ -37,6 +38,7 @@ class SignupForm(forms.Form):
         max_length=60,
         help_text="How the app, and any buddy you invite, will address you.",
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        validators=[validate_one_line_name],
     )
     tz = TimeZoneField(initial="UTC")
 

@@ -8,6 +8,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from accounts import signals
+from careerplan.validators import validate_one_line_name
 
 
 def validate_tz(value):
@@ -60,6 +61,7 @@ class User(AbstractUser):
     display_name = models.CharField(
         max_length=60,
         help_text="How the app, and any buddy you invite, will address you.",
+        validators=[validate_one_line_name],
     )
     tz = models.CharField(
         "time zone",

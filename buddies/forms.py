@@ -7,11 +7,9 @@ from django.db.models import Q
 
 from buddies.models import INVITATIONS_PER_DAY, Buddyship
 from careerplan.dates import DateField
+from careerplan.validators import HEADER_UNSAFE
 from plans.models import Plan, State, Step, step_state
 
-# Characters that must never reach an email header or a one-line field: line breaks of
-# every kind (a name goes into "To:" and subjects) and the other control characters.
-HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
 # A message is body text: line breaks and tabs are fine, other control characters not.
 BODY_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -100,13 +98,8 @@ class InviteForm(ShareSettingsForm):
         }
 
     def clean_name(self):
-        name = self.cleaned_data["name"]
-        if HEADER_UNSAFE.search(name):
-            raise ValidationError(
-                "A name is one line: take out the line breaks and special characters.",
-                code="header_unsafe",
-            )
-        return name.strip()
+        # The model field's validator (careerplan.validators) runs after this.
+        return self.cleaned_data["name"].strip()
 
     def clean_email(self):
         email = self.cleaned_data["email"]

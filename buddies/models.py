@@ -9,6 +9,7 @@ from django.utils import timezone
 from buddies import signals
 from careerplan import versions
 from careerplan.tokens import new_token
+from careerplan.validators import validate_one_line_name
 from plans.models import Plan, Step, StepEvent
 
 # An invitation link works for two weeks: long enough for a busy friend, short enough
@@ -62,7 +63,7 @@ class Buddyship(models.Model):
         related_name="buddy_of",
     )
     email = models.EmailField("buddy's email address")
-    name = models.CharField("buddy's name", max_length=60)
+    name = models.CharField("buddy's name", max_length=60, validators=[validate_one_line_name])
     message = models.TextField("a personal message", max_length=1000, blank=True)
     plans = models.ManyToManyField(Plan, related_name="buddyships", blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.INVITED)

@@ -204,6 +204,18 @@ def test_profile_refuses_a_name_longer_than_sixty_characters(owner_client, owner
     assert owner.display_name == "Olivia Owner"
 
 
+@pytest.mark.parametrize(
+    "name", ["Alice\r\nBcc: evil@example.com", "Alice\x1b[31m", "Ali\u2028ce", "Alice \u202eecila"]
+)
+def test_profile_refuses_a_name_that_is_not_one_plain_line(owner_client, owner, name):
+    """A name goes into email headers and other people's pages (careerplan.validators)."""
+    response = owner_client.post("/accounts/profile/", {"display_name": name, "tz": "UTC"})
+    assert response.status_code == 422
+    assert "A name is one line" in response.context["form"].errors["display_name"][0]
+    owner.refresh_from_db()
+    assert owner.display_name == "Olivia Owner"
+
+
 @pytest.mark.django_db
 def test_profile_saves_a_valid_change(owner_client, owner):
     response = owner_client.post(

@@ -209,7 +209,16 @@ def test_same_address_can_be_buddy_to_several_planners(owner_client, stranger, p
     assert Buddyship.objects.filter(email="bea@example.com").count() == 2
 
 
-@pytest.mark.parametrize("name", ["Bea\r\nBcc: victim@example.com", "Bea\nBuddy", "Bea\x0bBuddy"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Bea\r\nBcc: victim@example.com",
+        "Bea\nBuddy",
+        "Bea\x0bBuddy",
+        "Bea \u202eyddub",
+        "Bea\u2066x",
+    ],
+)
 def test_invite_refuses_line_breaks_in_a_name(owner_client, plan, name):
     response = owner_client.post(INVITE, invite_data(plan, name=name))
 
