@@ -4,6 +4,7 @@ invitation that survives signing up and logging in."""
 from allauth.account.adapter import DefaultAccountAdapter, get_adapter
 from django.urls import reverse
 
+from accounts.models import User
 from careerplan.mail import build_email
 
 # allauth's emails and the templates (templates/emails/<name>-*) that replace them. The
@@ -42,6 +43,14 @@ class AccountAdapter(DefaultAccountAdapter):
             "signup": template_prefix.endswith("_signup"),
             **context,
         }
+        if name in ("account-unknown", "account-exists"):
+            # allauth finds no usable account for the address: it may be a closed one,
+            # which neither "there is no account" nor "log in instead" describes.
+            closed = User.objects.filter(email__iexact=email, is_active=False).first()
+            if closed is not None:
+                name = "account-closed"
+                context["signup"] = template_prefix.endswith("account_already_exists")
+                context["closing"] = hasattr(closed, "closure")
         return build_email(name, context, [email]).send()
 
     def unstash_verified_email(self, request):

@@ -89,6 +89,30 @@ def test_password_reset_mails_a_known_address_and_answers_the_same_for_an_unknow
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("closing", "words"), [(True, "you can sign up again"), (False, "ask")])
+def test_a_closed_account_s_address_is_told_the_account_is_closed(client, closing, words):
+    """Neither "there is no account" nor "you already have one, log in": it is closed
+    (and, being deleted, can be signed up with again once erased)."""
+    from personaldata.deletion import close_account
+
+    person = UserFactory(email=SIGNUP["email"])
+    if closing:
+        close_account(person)
+    else:
+        User.objects.filter(pk=person.pk).update(is_active=False)
+    client.post("/accounts/password/reset/", {"email": SIGNUP["email"]})
+    client.post("/accounts/signup/", SIGNUP)
+    about_closed = [m for m in mail.outbox if m.subject == "Your careerplan account is closed"]
+    assert len(about_closed) == 2
+    reset, signup = (m.body for m in about_closed)
+    assert "reset the password of the careerplan account" in reset
+    assert "sign up to careerplan" in signup
+    for body in (reset, signup):
+        assert "The account for that address is closed, so nothing was changed." in body
+        assert words in body
+
+
+@pytest.mark.django_db
 def test_password_reset_link_sets_a_new_password(client):
     UserFactory(email="known@example.com")
     client.post("/accounts/password/reset/", {"email": "known@example.com"})
