@@ -74,8 +74,12 @@ def step_add(request, code):
         )
         messages.success(request, f"Added: {step.title}.")
         return redirect(f"{plan.get_absolute_url()}#step-{step.code}")
-    status = 422 if form.errors else 200
-    return render(request, "plans/step_add.html", {"plan": plan, "form": form}, status=status)
+    if form.errors:
+        # Refused: the plan's page again, the message next to the field and the focus on
+        # it, rather than a page of the form alone.
+        context = plan_context(plan, request.user, step_form=_focus_first_error(form))
+        return render(request, "plans/plan_detail.html", context, status=422)
+    return render(request, "plans/step_add.html", {"plan": plan, "form": form})
 
 
 @login_required
@@ -88,8 +92,27 @@ def step_quick_add(request):
         step = data["plan"].add_step(data["title"], data["due_date"], reward=data["reward"])
         messages.success(request, f"Added: {step.title}.")
         return redirect("plans-dashboard")
+    context = dashboard_context(request.user) if form.errors else {}
+    if context.get("quick_form") is not None:
+        context["quick_form"] = _focus_first_error(form)
+        return render(request, "plans/dashboard.html", context, status=422)
+    # No plan to add to (the dashboard then shows no quick add), or a GET.
     status = 422 if form.errors else 200
     return render(request, "plans/step_add.html", {"form": form, "plan": None}, status=status)
+
+
+def _focus_first_error(form):
+    """`form` drawn by plans/_field.html as refused: each refused input marked invalid and
+    pointing at its message, the first one focused when the page opens (no script)."""
+    refused = [name for name in form.errors if name in form.fields]
+    for name in refused:
+        attrs = form.fields[name].widget.attrs
+        attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+        attrs["aria-invalid"] = "true"
+        attrs["aria-describedby"] = f"{form[name].auto_id}_error"
+    if refused:
+        form.fields[refused[0]].widget.attrs["autofocus"] = True
+    return form
 
 
 @login_required

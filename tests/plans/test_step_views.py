@@ -323,3 +323,22 @@ def test_each_button_says_what_really_happened(owner_client, step):
     assert "The step is dropped." in message_after("plans-step-drop", {"reason": ""})
     assert "The step was dropped already." in message_after("plans-step-drop", {"reason": ""})
     assert step.events.filter(kind=StepEvent.Kind.DROPPED).count() == 1
+
+
+def test_a_refused_step_keeps_the_plan_page_with_the_message_at_the_field(owner_client, plan):
+    """Not a page of the form alone: the plan's page, the refused field marked, described
+    by its message and focused when the page opens (no script needed)."""
+    response = owner_client.post(
+        reverse("plans-step-add", args=[plan.code]),
+        {"title": "Ring Sam", "due_date": "2000-01-01", "reward": "typed reward"},
+    )
+    assert response.status_code == 422
+    html = response.text
+    assert 'id="add-title"' in html
+    assert plan.goal in html
+    assert 'aria-describedby="id_due_date_error"' in html
+    assert 'id="id_due_date_error"' in html
+    assert (
+        "autofocus"
+        in html[html.index('name="due_date"') - 300 : html.index('name="due_date"') + 300]
+    )
