@@ -192,7 +192,9 @@ def grow_goal(request, code):
         return _render_sheet(request, session, "goal-box", status=422, goal_form=form)
     session = form.save(commit=False)
     session.save(update_fields=["goal", "updated"])
-    return _done(request, session, "goal-box", "goal", goal_notice="Goal saved.")
+    return _done(
+        request, session, "goal-box", "goal", focus="#goal textarea", goal_notice="Goal saved."
+    )
 
 
 @login_required
@@ -206,7 +208,14 @@ def grow_reality(request, code):
         return _render_sheet(request, session, "reality-box", status=422, reality_form=form)
     session = form.save(commit=False)
     session.save(update_fields=["reality", "discoveries", "steps_taken", "updated"])
-    return _done(request, session, "reality-box", "reality", reality_notice="Reality saved.")
+    return _done(
+        request,
+        session,
+        "reality-box",
+        "reality",
+        focus="#reality textarea",
+        reality_notice="Reality saved.",
+    )
 
 
 @login_required

@@ -349,6 +349,8 @@ def test_goal_with_htmx_answers_with_the_goal_box(owner_client, session, htmx_he
     assert response.status_code == 200
     assert _is_fragment(html, "section", "goal")
     assert "Goal saved." in html
+    # The keyboard stays in the box just saved (careerplan.htmx's cp-focus).
+    assert '"selector": "#goal textarea"' in response["HX-Trigger-After-Settle"]
 
 
 @pytest.mark.parametrize(
