@@ -1,0 +1,12 @@
+"""What the two-factor pages need to know about the person signing in."""
+
+from allauth.mfa.models import Authenticator
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def has_passkey(user):
+    """True if `user` has added a passkey (a WebAuthn authenticator)."""
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.WEBAUTHN).exists()
