@@ -187,9 +187,9 @@ def build_burnup(steps, today, zone):
     chart.start, chart.end = start, end
     chart.today_x = today_x
     chart.y_ticks = [Tick(pos=y(v), value=v) for v in range(0, y_max + 1, y_step)]
-    tick_days = sorted(
-        {start + timedelta(days=round(i * (span - 1) / (X_TICKS - 1))) for i in range(X_TICKS)}
-    )
+    # Evenly spaced: a whole number of days apart, at most X_TICKS of them.
+    every = max(1, -(-(span - 1) // (X_TICKS - 1)))
+    tick_days = [start + timedelta(days=n) for n in range(0, span, every)]
     chart.x_ticks = [Tick(pos=x(day), value=day) for day in tick_days]
     chart.planned = value_on(series["planned"], today)
     chart.due = value_on(series["due"], today)

@@ -3,6 +3,7 @@ geometry."""
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from types import SimpleNamespace
 from uuid import uuid4
 from zoneinfo import ZoneInfo
@@ -241,3 +242,15 @@ def test_build_progress_accepts_any_iterable_of_steps():
     progress = build_progress(steps, TODAY, LONDON)
     assert progress.burnup.done == 1
     assert progress.on_time.rate == 100
+
+
+def test_the_date_labels_are_evenly_spaced_whole_days():
+    """Seven days are labelled every other day, not 1, 3, 4, 5, 7."""
+    for last in (7, 20, 400):
+        steps = [step(due=date(2027, 3, 1) + timedelta(days=last - 1), created=utc(2027, 3, 1))]
+        chart = build_burnup(steps, TODAY, LONDON)
+        days = [tick.value for tick in chart.x_ticks]
+        gaps = {(b - a).days for a, b in pairwise(days)}
+        assert len(gaps) == 1
+        assert days[0] == chart.start
+        assert 3 <= len(days) <= 5
