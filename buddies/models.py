@@ -41,6 +41,10 @@ class BuddyshipQuerySet(models.QuerySet):
         return self.filter(status__in=[Buddyship.Status.INVITED, Buddyship.Status.ACTIVE])
 
 
+# The name a planner's list shows for a buddy whose account was deleted (the purge).
+FORMER_BUDDY = "A former buddy"
+
+
 class Buddyship(models.Model):
     """A planner's Career Change Buddy: invited by email, sees only the plans shared."""
 
@@ -102,6 +106,28 @@ class Buddyship(models.Model):
     @property
     def is_live(self):
         return self.status in (Buddyship.Status.INVITED, Buddyship.Status.ACTIVE)
+
+    @property
+    def buddy_deleted_account(self):
+        """True if it ended because the buddy deleted their account: closing it (still
+        inactive) or purged (the row keeps FORMER_BUDDY and no address)."""
+        if self.status != Buddyship.Status.LEFT:
+            return False
+        if self.user_id is not None:
+            return not self.user.is_active
+        return self.name == FORMER_BUDDY and not self.email
+
+    # How the planner's list of earlier buddies says each ended.
+    ENDINGS = {
+        Status.DECLINED: "declined the invitation",
+        Status.REVOKED: "removed by you",
+        Status.LEFT: "stopped being your buddy",
+    }
+
+    def how_it_ended(self):
+        if self.buddy_deleted_account:
+            return "deleted their account"
+        return self.ENDINGS.get(self.status, self.get_status_display().lower())
 
     @property
     def accounts_open(self):

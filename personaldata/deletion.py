@@ -17,7 +17,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
-from buddies.models import Buddyship, Note, Notification, ShareLink
+from buddies.models import FORMER_BUDDY, Buddyship, Note, Notification, ShareLink
 from buddies.outbox import rows
 from careerplan import versions
 from personaldata.models import Closure, DataExport
@@ -27,8 +27,6 @@ from plans.calendar.models import CalendarFeed
 # on a row after eight attempts over about two hours, so a day is ample.
 PURGE_AFTER = timedelta(days=1)
 FAREWELL_KINDS = [Notification.Kind.FAREWELL, Notification.Kind.BUDDY_LEFT]
-# The name a planner's list shows for a buddy whose account was deleted.
-FORMER_BUDDY = "A former buddy"
 
 
 def close_account(user, now=None):

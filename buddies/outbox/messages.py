@@ -56,9 +56,12 @@ def build_message(notification):
         to = _address(buddyship.name, buddyship.email)
         headers = _headers(notification, unsubscribe_url)
     message = build_email(kind.template, context, [to], headers=headers)
-    # The planner's name, never their address, shows who the email is about.
+    # A name, never an address, shows who the email is about: the planner's to a buddy,
+    # the buddy's to the planner (not the planner's own name, as if they wrote to
+    # themselves).
     site, sender = _site_sender(settings.DEFAULT_FROM_EMAIL)
-    message.from_email = _address(f"{context['planner_name']} via {site}", sender)
+    about = buddyship.name if kind.to_planner else context["planner_name"]
+    message.from_email = _address(f"{about} via {site}" if about else site, sender)
     return message
 
 

@@ -8,11 +8,12 @@ from django.apps import apps
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.db import models
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.sessions import SessionStore
-from buddies.models import Buddyship, Notification
+from buddies.models import FORMER_BUDDY, Buddyship, Notification
 from buddies.outbox.sender import send_pending
 from personaldata import deletion, jobs
 from personaldata.models import Closure, DataExport
@@ -107,6 +108,9 @@ def test_buddies_are_told_before_the_rows_go(world, send_requests):
     assert "deleted their careerplan account" in farewell.alternatives[0][0]
     told = by_address["Paul Planner <paul@example.com>"]
     assert told.subject == "Petra is no longer your buddy"
+    # From the buddy, through the site: not the planner writing to themselves.
+    assert told.from_email == "Petra via careerplan <careerplan@localhost>"
+    assert farewell.from_email == "Petra Person via careerplan <careerplan@localhost>"
     assert "has deleted their careerplan account" in told.body
     assert "List-Unsubscribe" not in told.extra_headers
     assert deletion.purge_due() == 1
@@ -169,13 +173,19 @@ def test_nothing_of_the_person_is_left_under_var(purged, var_dir):
 
 def test_the_planners_of_a_deleted_buddy_keep_their_own_rows(purged):
     buddyship = Buddyship.objects.get(pk=purged.as_buddy.pk)
-    assert (buddyship.user, buddyship.email, buddyship.name) == (None, "", deletion.FORMER_BUDDY)
+    assert (buddyship.user, buddyship.email, buddyship.name) == (None, "", FORMER_BUDDY)
     assert buddyship.status == Buddyship.Status.LEFT
     assert purged.planner.plans.count() == 1
     assert not buddyship.buddy_notes.exists()
     # The buddy of the deleted planner keeps their own account.
     purged.buddy.refresh_from_db()
     assert purged.buddy.is_active
+    # The planner's list says how it ended, with no empty address.
+    client = Client()
+    client.force_login(purged.planner)
+    page = client.get(reverse("buddies-list")).content.decode()
+    assert f"{FORMER_BUDDY}: deleted their account" in page
+    assert "()" not in page
 
 
 def test_ending_sessions_takes_their_copies_in_the_shared_cache_too(settings, world):
