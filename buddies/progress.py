@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from buddies.access import shared_plans
 from journals.days import journal_days
 from plans.charts.wallchart import CHART_FIELDS, build_wallchart
-from plans.models import State, Step, step_state
+from plans.models import Plan, State, Step, step_state
 
 RECENT_COMPLETIONS = 8
 OVERDUE_SHOWN = 20
@@ -56,7 +56,8 @@ def build_progress(buddyship):
         state = step_state(step, today)
         if state == State.DONE and step.completed:
             done.append(step)
-        elif state == State.OVERDUE:
+        elif state == State.OVERDUE and progress.plan.status == Plan.Status.ACTIVE:
+            # An archived plan is paused: its old dates are not "not done yet".
             overdue.append(step)
     for progress in by_plan.values():
         progress.chart = build_wallchart(

@@ -13,6 +13,7 @@ from buddies import links
 from buddies.forms import NoteTextForm
 from buddies.outbox.kinds import KINDS
 from careerplan.forms import posted
+from plans.models import Plan
 
 
 def private(response):
@@ -90,6 +91,14 @@ def mail_action(request, token):
             "This link no longer works",
             f"{buddyship.planner.display_name} no longer shares this plan with you, so "
             "nothing was sent.",
+            410,
+        )
+    if step is not None and step.plan.status == Plan.Status.ARCHIVED:
+        return problem_page(
+            request,
+            "This plan is put aside",
+            f"{buddyship.planner.display_name or 'Your friend'} has archived this plan, so "
+            "nothing was sent. Their progress page shows what they are working on now.",
             410,
         )
     if action not in KINDS[notification.kind].actions:

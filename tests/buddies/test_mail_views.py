@@ -242,6 +242,15 @@ def test_a_dropped_step_cannot_be_confirmed_done_from_an_old_email(client, check
     assert client.post(action_url(checkup, "cheer"), {"text": "Onwards"}).status_code == 200
 
 
+def test_an_answer_about_an_archived_plan_is_refused(client, checkup, plan):
+    plan.archive()
+    for action in ("ask", "cheer", "confirm"):
+        response = client.post(action_url(checkup, action), {"text": "Hello?"})
+        assert response.status_code == 410
+        assert "has archived this plan, so nothing was sent" in response.text
+    assert not Note.objects.exists()
+
+
 def test_a_drop_between_the_page_and_the_press_is_seen_under_the_lock(checkup, step):
     """The rule is checked again inside record_answer's transaction, on the step as it
     is then, not as the page loaded it."""

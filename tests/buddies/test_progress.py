@@ -48,6 +48,17 @@ def test_buddy_sees_the_shared_plans_progress(buddy_client, buddyship, plan, ste
     assert "Cinema" in text
 
 
+def test_an_archived_plan_is_put_aside_not_overdue(buddy_client, buddyship, plan, steps):
+    plan.target_date = None  # nothing before the word: no stray separator
+    plan.save(update_fields=["target_date"])
+    plan.archive()
+    response = buddy_client.get(progress_url(buddyship))
+    assert response.context["overdue"] == []
+    assert response.context["overdue_count"] == 0
+    assert "Archived: Olivia Owner has put this plan aside" in response.text
+    assert "> · Archived" not in response.text
+
+
 def test_buddy_never_sees_the_planners_email_or_unshared_plans(
     buddy_client, buddyship, other_plan, owner
 ):
