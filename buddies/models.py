@@ -258,12 +258,24 @@ class Buddyship(models.Model):
             self.save(update_fields=["share_journal", "celebrations", "digest"])
             self.plans.set(plans)
 
+    @transaction.atomic
     def unsubscribe(self, now=None):
         """Stop every email but those the buddy asks for. A second call keeps the first
         instant (the update is conditional), so a replayed one-click POST changes nothing."""
-        Buddyship.objects.filter(pk=self.pk, unsubscribed__isnull=True).update(
+        if Buddyship.objects.filter(pk=self.pk, unsubscribed__isnull=True).update(
             unsubscribed=now or timezone.now()
-        )
+        ):
+            versions.changed(self)  # the planner's list says so
+        self.refresh_from_db(fields=["unsubscribed"])
+
+    @transaction.atomic
+    def resubscribe(self):
+        """The buddy changed their mind: emails go to them again, from the next one on
+        (nothing skipped meanwhile is sent late). Only while the buddyship is active."""
+        if Buddyship.objects.filter(
+            pk=self.pk, status=Buddyship.Status.ACTIVE, unsubscribed__isnull=False
+        ).update(unsubscribed=None):
+            versions.changed(self)
         self.refresh_from_db(fields=["unsubscribed"])
 
     def new_link(self, now=None):

@@ -177,7 +177,8 @@ def _ended(buddyship):
 @csrf_exempt  # RFC 8058: a mail client POSTs with no cookie; the signed token authorises.
 @require_http_methods(["GET", "HEAD", "POST"])
 def mail_unsubscribe(request, token):
-    """Stop every reminder to this buddy: a GET asks, a POST (one click) does it.
+    """Stop every reminder to this buddy: a GET asks, a POST (one click) does it; once
+    stopped, the page offers to turn them back on (a POST with `resubscribe`).
 
     Once the invitation or buddyship has ended, or an account was closed, nothing more is
     sent and there is nothing to stop: a GET says so (410) without the buddyship's
@@ -197,8 +198,12 @@ def mail_unsubscribe(request, token):
             f"Nothing more is sent to you about {about}, so there is nothing to unsubscribe from.",
             200 if request.method == "POST" else 410,
         )
-    done = False
-    if request.method == "POST":
+    done = resubscribed = False
+    if request.method == "POST" and "resubscribe" in request.POST:
+        # The buddy changed their mind (the page offers it once they are unsubscribed).
+        buddyship.resubscribe()
+        resubscribed = True
+    elif request.method == "POST":
         buddyship.unsubscribe()
         done = True
     return private(
@@ -209,6 +214,7 @@ def mail_unsubscribe(request, token):
                 "buddyship": buddyship,
                 "planner_name": buddyship.planner.display_name or "your friend",
                 "done": done,
+                "resubscribed": resubscribed,
             },
         )
     )

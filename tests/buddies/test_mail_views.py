@@ -293,6 +293,21 @@ def test_one_click_unsubscribe_needs_no_cookie_or_csrf_token(buddyship):
     assert buddyship.unsubscribed == AFTER
 
 
+def test_a_buddy_who_unsubscribed_can_turn_the_emails_back_on(client, buddyship, owner_client):
+    url = unsubscribe_url(buddyship)
+    client.post(url)
+    # The planner's list says so at once (the page is not served stale from the cache).
+    assert "unsubscribed from all emails" in owner_client.get(reverse("buddies-list")).text
+    page = client.get(url).text
+    assert "Send me the emails again" in page
+    response = client.post(url, {"resubscribe": "1"})
+    assert response.status_code == 200
+    assert "The emails about Olivia Owner are on again" in response.text
+    buddyship.refresh_from_db()
+    assert buddyship.unsubscribed is None
+    assert "unsubscribed from all emails" not in owner_client.get(reverse("buddies-list")).text
+
+
 def test_a_replayed_unsubscribe_is_harmless(client, buddyship):
     url = unsubscribe_url(buddyship)
     with time_machine.travel(AFTER, tick=False):
