@@ -365,6 +365,13 @@ class Note(models.Model):
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     text = models.CharField(max_length=500, blank=True)
+    # What the note did, with the step's title in it ("confirmed “Ring Sam” is done").
+    ABOUT_STEP = {
+        Kind.CHEER: "sent a cheer about “{}”",
+        Kind.ASK: "asked how “{}” went",
+        Kind.CONFIRM: "confirmed “{}” is done",
+        Kind.COMMENT: "wrote about “{}”",
+    }
     created = models.DateTimeField(default=timezone.now)
     seen = models.DateTimeField(null=True, blank=True)
 
@@ -378,6 +385,13 @@ class Note(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} from {self.buddyship.name}"
+
+    def what_it_did(self):
+        """The note as a phrase after the buddy's name, lower case: "sent a cheer", or
+        with its step, "asked how “Ring Sam” went"."""
+        if self.step is None:
+            return self.get_kind_display().lower()
+        return self.ABOUT_STEP[self.kind].format(self.step.title)
 
 
 class NotificationQuerySet(models.QuerySet):

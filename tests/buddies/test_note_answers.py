@@ -119,7 +119,7 @@ def test_dashboard_stops_asking_once_the_step_is_rescheduled_from_its_page(
 
     for page in (reverse("plans-dashboard"), reverse("buddies-list")):
         html = owner_client.get(page).text
-        assert "asked how it went" in html
+        assert "asked how “Ring the landlord” went" in html
         assert "Answer: how did it go?" not in html
         assert "1 new" not in html
 
@@ -136,7 +136,7 @@ def test_checking_off_from_the_dashboard_with_htmx_updates_the_notes(
     assert response.status_code == 200
     notes = response.text[response.text.index('id="buddy-notes"') :]
     assert 'hx-swap-oob="true"' in notes[:200]
-    assert "asked how it went" in notes
+    assert "asked how “Ring the landlord” went" in notes
     assert "Answer: how did it go?" not in notes
     assert "new</span>" not in notes
 
@@ -159,7 +159,7 @@ def test_the_buddy_sees_their_question_answered(owner, buddy_client, buddyship, 
     ANSWERS["more time"](due_step, owner.local_today())
 
     html = buddy_client.get(progress).text
-    assert "Asked how it went about “Ring the landlord” " in html
+    assert "You asked how “Ring the landlord” went " in html
     assert "· answered" in html
 
 

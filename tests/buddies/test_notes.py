@@ -25,7 +25,7 @@ def test_tag_shows_the_latest_notes_newest_first(owner, plan, buddyship):
 
     html = render_tag(owner)
 
-    assert html.index("asked how it went") < html.index("First!")
+    assert html.index("asked how “Ring the landlord” went") < html.index("First!")
     assert "Bea Buddy" in html
     assert "2 new" in html
     assert reverse("buddies-checkup-answer", args=[step.code]) in html

@@ -222,7 +222,7 @@ def test_cheer_with_htmx_returns_the_cheer_panel(buddy_client, buddyship, htmx_h
         '<section class="mb-4" id="sent-notes" aria-labelledby="notes-title" hx-swap-oob="true">'
         in response.text
     )
-    assert "Sent a cheer" in response.text
+    assert "You sent a cheer" in response.text
 
 
 def test_cheer_about_a_step_not_shared_is_refused(buddy_client, buddyship, other_plan):

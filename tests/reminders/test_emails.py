@@ -117,7 +117,7 @@ def test_weekly_plan_shows_last_week_rewards_this_week_overdue_and_the_streak(
     run_pass()
     assert sender.send_pending() == {"sent": 1}
     [message] = mail.outbox
-    assert message.subject == "Your week ahead: 1 step, 1 overdue · 1 done last week"
+    assert message.subject == "Your week ahead: 1 step, 1 overdue · 1 done in the last 7 days"
     for body in (message.body, html_of(message)):
         assert "Read two shop leases" in body
         assert "cake" in body
