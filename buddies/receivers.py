@@ -38,8 +38,11 @@ def send_invitation(sender, buddyship, token, **kwargs):
 
 @receiver(buddy_signals.link_issued, sender=Buddyship, dispatch_uid="buddies-link")
 def send_link(sender, buddyship, link, token, **kwargs):
-    """The private-link email carries the raw token (`secret`, erased once it is sent)."""
-    rows.enqueue(Notification.Kind.LINK, buddyship, rows.link_key(link), payload={"secret": token})
+    """The private-link email carries the raw token (`secret`, erased once it is sent),
+    and says whether it replaces an earlier link."""
+    replaces = buddyship.links.exclude(pk=link.pk).exists()
+    payload = {"secret": token, "replaces": replaces}
+    rows.enqueue(Notification.Kind.LINK, buddyship, rows.link_key(link), payload=payload)
 
 
 def buddies_to_tell(plan):

@@ -349,6 +349,20 @@ def test_rotate_link_kills_the_old_one_and_mails_the_new(owner_client, owner, pl
     assert anonymous.get(reverse("buddies-link-progress", args=[old])).status_code == 410
     assert anonymous.get(reverse("buddies-link-progress", args=[new])).status_code == 200
     assert ShareLink.objects.filter(buddyship=follower, revoked__isnull=True).count() == 1
+    # The new link's email says the old one stopped working; a first link's does not.
+    assert notification.payload["replaces"] is True
+
+
+def test_a_first_link_s_email_mentions_no_earlier_link(owner, plan):
+
+    follower = make_buddyship(owner, [plan])
+    follower.new_link()
+    notification = Notification.objects.get(kind=Notification.Kind.LINK)
+    assert notification.payload["replaces"] is False
+    sender.send_pending()
+    [message] = mail.outbox
+    assert "earlier link" not in message.body
+    assert "earlier link" not in html_of(message)
 
 
 def test_revoke_link_turns_it_off(owner_client, owner, plan):
