@@ -10,7 +10,8 @@ import re
 
 from django.core.exceptions import ValidationError
 
-HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
+# C0 and C1 control characters (line breaks among them) and the Unicode line separators.
+HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 BIDI_CONTROLS = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
