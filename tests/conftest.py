@@ -1,13 +1,22 @@
 """Shared fixtures: an owner, a stranger and clients for each (a buddy comes with the
 buddies app). Test modules add what only they need."""
 
+import os
 import uuid
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from tests.factories import PlanFactory, UserFactory
+
+# Property tests draw the same examples on every run, so a run of the suite is repeatable
+# (CI on a clean clone has no example database). HYPOTHESIS_PROFILE=explore draws new
+# ones, to look for cases no run has tried.
+hypothesis_settings.register_profile("repeatable", derandomize=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(autouse=True)
