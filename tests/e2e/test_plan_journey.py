@@ -38,14 +38,16 @@ def test_newcomer_plans_a_goal_down_to_a_first_step_and_prints_the_wall_chart(
     feedback = page.locator("#smart-feedback")
     page.get_by_label("Your goal").fill("I will quit my job")
     expect(feedback).to_contain_text("moving away from")
+    target = today + datetime.timedelta(days=500)
     page.get_by_label("Your goal").fill(
-        "I will be running my own bookshop with a coffee corner by June 2028"
+        f"I will be running my own bookshop with a coffee corner by {target:%B %Y}"
     )
     page.get_by_label("How you will know you have arrived").fill(
         "The shop is open six days a week and pays me a wage"
     )
     page.get_by_label("Why it matters to you").fill("Books and conversation are what I love")
-    page.get_by_label("Target date").fill((today + datetime.timedelta(days=500)).isoformat())
+    # In the month the goal names, or Time-bound says the two disagree.
+    page.get_by_label("Target date").fill(target.isoformat())
     expect(feedback).not_to_contain_text("moving away from")
     expect(feedback).not_to_contain_text("needs work")
     screenshot("plan-02-smart-goal")
@@ -84,7 +86,7 @@ def test_newcomer_plans_a_goal_down_to_a_first_step_and_prints_the_wall_chart(
     # The focus goes to the new commitment; with no buddy yet, no one is said to hear.
     expect(page.locator(".grow-committed").first).to_be_focused()
     expect(page.locator("#grow-work")).to_contain_text("You committed to")
-    expect(page.locator("#grow-work")).not_to_contain_text("five minutes")
+    expect(page.locator("#grow-work")).not_to_contain_text("hears about it")
     assert committed.events.filter(kind=StepEvent.Kind.COMMITTED).exists()
     screenshot("plan-03-grow-sheet")
 

@@ -20,7 +20,7 @@ def test_newcomer_signs_up_verifies_logs_in_and_sets_time_zone(page, live_server
     # The browser's zone was pre-selected by static/js/app.js.
     expect(page.locator("#id_tz")).to_have_value("Europe/Paris")
     page.get_by_role("button", name="Sign Up").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Verify")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Check your email")
 
     assert len(mail.outbox) == 1
     verification = mail.outbox[0]
