@@ -27,7 +27,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from buddies.models import Buddyship, Notification
+from buddies.models import Buddyship, Notification, ShareLink
 from buddies.outbox import rows
 from buddies.outbox.digests import digest_context
 from plans.models import Plan, Step
@@ -408,7 +408,14 @@ def read_accounts(notifications):
     refs.discard(None)
     users = {user.pk: user for user in locked(User.objects.filter(pk__in=refs).order_by("pk"))}
     buddyship_ids = {n.buddyship_id for n in notifications if n.buddyship_id is not None}
-    buddyships = locked(Buddyship.objects.filter(pk__in=buddyship_ids).order_by("pk"))
+    # Whether a follower's email can point to the private link they were sent
+    # (messages.build_message), read here with the rest rather than once per email.
+    live_link = ShareLink.objects.filter(buddyship=OuterRef("pk"), revoked__isnull=True)
+    buddyships = locked(
+        Buddyship.objects.filter(pk__in=buddyship_ids)
+        .annotate(has_live_link=Exists(live_link))
+        .order_by("pk")
+    )
     buddyships = {buddyship.pk: buddyship for buddyship in buddyships}
     # Accepted with an account between the two reads.
     late = {b.user_id for b in buddyships.values() if b.user_id is not None} - set(users)

@@ -121,9 +121,13 @@ def _follows_by_link(notification, buddyship):
     """True for an active buddy without an account who has a live private link: no email
     can repeat it (only its hash is kept), so they are pointed to the one that carried it,
     save in that email itself."""
-    return (
-        buddyship.user_id is None
-        and buddyship.status == Buddyship.Status.ACTIVE
-        and notification.kind != Notification.Kind.LINK
-        and buddyship.links.filter(revoked__isnull=True).exists()
-    )
+    if (
+        buddyship.user_id is not None
+        or buddyship.status != Buddyship.Status.ACTIVE
+        or notification.kind == Notification.Kind.LINK
+    ):
+        return False
+    live = getattr(buddyship, "has_live_link", None)  # read with the decision (kinds)
+    if live is None:
+        live = buddyship.links.filter(revoked__isnull=True).exists()
+    return live

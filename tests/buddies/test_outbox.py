@@ -12,7 +12,7 @@ from buddies.models import Buddyship, Notification
 from buddies.outbox import rows, sender, sweep
 from buddies.tasks import send_notifications
 from careerplan.celery import app as celery_app
-from tests.buddies.conftest import make_buddyship
+from tests.buddies.conftest import make_buddyship, make_link
 from tests.buddies.pipeline import (
     AFTER,
     CountingBackend,
@@ -513,10 +513,16 @@ def test_a_malformed_row_fails_alone_and_the_batch_goes_on(buddyship, step, cloc
     assert "Invalid isoformat string" in Notification.objects.get(state="failed").last_error
 
 
+@pytest.mark.parametrize("follower", [False, True])
 @pytest.mark.parametrize("steps", [3, 30])
 def test_sending_costs_a_fixed_number_of_queries_per_group_of_emails(
-    plan, buddyship, clock, steps, monkeypatch, django_assert_max_num_queries
+    owner, plan, buddy, clock, steps, follower, monkeypatch, django_assert_max_num_queries
 ):
+    # A buddy with an account, or one following by a private link (whose emails say
+    # whether that link is still live: read with the group, not once per email).
+    buddyship = make_buddyship(owner, [plan], user=None if follower else buddy)
+    if follower:
+        make_link(buddyship)
     for n in range(steps):
         make_step(plan, title=f"Step {n}")
     sweep.sweep_checkups()
