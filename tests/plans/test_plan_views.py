@@ -355,3 +355,21 @@ def test_an_archived_plan_still_takes_a_step_from_its_page(owner_client, plan):
     )
     assert response.status_code == 302
     assert plan.steps.filter(title="Tidy my notes").exists()
+
+
+def test_a_plan_without_dated_steps_says_so_alike_on_every_page(owner_client, owner):
+    """One wording (plans/_done_of.html), never "0 of 0 steps done (0%)"."""
+    plan = PlanFactory(owner=owner)
+    pages = [
+        reverse("plans-dashboard"),
+        reverse("plans-list"),
+        plan.get_absolute_url(),
+        reverse("plans-wallchart", args=[plan.code]),
+    ]
+    for url in pages:
+        html = owner_client.get(url).text
+        assert "No dated steps yet" in html, url
+        assert "0 of 0" not in html, url
+    StepFactory(plan=plan, due_date=owner.local_today())
+    for url in pages:
+        assert "0 of 1 step done" in owner_client.get(url).text, url
