@@ -42,6 +42,14 @@ def problem_page(request, title, message, status):
     )
 
 
+def nothing_to_unsubscribe(request, message):
+    """The answer to an unsubscribe link once nothing more is sent (an ended buddyship, a
+    closed account): a GET says so (410); a POST changes nothing and answers 200, so a
+    mail client that posts late (RFC 8058) does not retry."""
+    status = 200 if request.method == "POST" else 410
+    return problem_page(request, "This link no longer works", message, status)
+
+
 def bad_link_page(request, error):
     """The page for an altered or expired signed link (buddies.links.BadLink)."""
     if error.expired:
@@ -181,9 +189,8 @@ def mail_unsubscribe(request, token):
     stopped, the page offers to turn them back on (a POST with `resubscribe`).
 
     Once the invitation or buddyship has ended, or an account was closed, nothing more is
-    sent and there is nothing to stop: a GET says so (410) without the buddyship's
-    details, and a POST changes nothing and answers 200, so a mail client that posts
-    late does not retry.
+    sent and there is nothing to stop (nothing_to_unsubscribe, without the buddyship's
+    details).
     """
     try:
         buddyship = links.read_unsubscribe_token(token)
@@ -192,11 +199,9 @@ def mail_unsubscribe(request, token):
     if _ended(buddyship):
         # A deleted account's name is gone with it.
         about = (buddyship.planner.display_name or "your friend") if buddyship else "them"
-        return problem_page(
+        return nothing_to_unsubscribe(
             request,
-            "This link no longer works",
             f"Nothing more is sent to you about {about}, so there is nothing to unsubscribe from.",
-            200 if request.method == "POST" else 410,
         )
     done = resubscribed = False
     if request.method == "POST" and "resubscribe" in request.POST:

@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from buddies.links import BadLink
-from buddies.views_mail import bad_link_page, private, problem_page
+from buddies.views_mail import bad_link_page, nothing_to_unsubscribe, private, problem_page
 from plans.models import Step
 from reminders import links
 from reminders.kinds import more_time_url
@@ -68,21 +68,18 @@ def _already(request, step, outcome):
 def mail_unsubscribe(request, token):
     """Turn one kind of reminder off: a GET asks, a POST (one click) does it.
 
-    A closed account is sent nothing more, so there is nothing to stop: a GET says so
-    (410) without the account's details, and a POST changes nothing and answers 200, so
-    a mail client that posts late does not retry.
+    A closed account is sent nothing more, so there is nothing to stop
+    (nothing_to_unsubscribe, without the account's details).
     """
     try:
         reminder = links.read_unsubscribe_token(token)
     except BadLink as error:
         return bad_link_page(request, error)
     if reminder is None or not reminder.user.is_active:
-        return problem_page(
+        return nothing_to_unsubscribe(
             request,
-            "This link no longer works",
             "The account is closed: nothing more is sent to it, so there is nothing to "
             "unsubscribe from.",
-            200 if request.method == "POST" else 410,
         )
     done = False
     if request.method == "POST":
