@@ -229,13 +229,6 @@ def _check_storable(value):
         validate_computable(value.date())
     elif isinstance(value, date):
         validate_computable(value)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_storable(key)
-            _check_storable(item)
-    elif isinstance(value, list):
-        for item in value:
-            _check_storable(item)
 
 
 def _restore_section(section, rows, new_ids, user):

@@ -140,10 +140,12 @@ def _tree(steps, today):
     def walk(parent, depth):
         for step in children[parent]:
             when = f", by {_day(step.due_date)}" if step.due_date else ""
-            state = STATE_LABELS[step.state(today)].lower()
-            if step.state(today) == State.UNDATED and not is_to_break_down(step, parents):
-                state = "broken down"
-            lines.append(f"{'  ' * depth}- {step.title} ({state}{when})")
+            state = step.state(today)
+            if state == State.UNDATED and not is_to_break_down(step, parents):
+                label = "broken down"
+            else:
+                label = STATE_LABELS[state].lower()
+            lines.append(f"{'  ' * depth}- {step.title} ({label}{when})")
             walk(step.pk, depth + 1)
 
     walk(None, 0)
