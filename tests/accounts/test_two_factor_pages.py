@@ -21,7 +21,7 @@ def test_the_two_factor_page_names_what_the_profile_names(owner_client):
     assert "Security Keys" not in html
 
 
-def test_the_sign_in_step_offers_a_passkey_only_to_someone_who_has_one(client, with_app):
+def test_the_sign_in_step_offers_no_passkey_to_someone_without_one(client, with_app):
     response = client.post(
         "/accounts/login/", {"login": with_app.email, "password": "correct horse battery"}
     )
