@@ -2,9 +2,11 @@
 link proves the address it was sent to and survives sign-up and login, account emails in
 the site's style, and a time-zone list of canonical zones by region."""
 
+import datetime as dt
 import re
 
 import pytest
+import time_machine
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
@@ -136,6 +138,36 @@ def test_a_changed_address_is_confirmed_in_the_sites_style(client):
     message = mail.outbox[-1]
     assert message.subject == "Confirm your new email address"
     assert "new@example.com" in message.body
+
+
+def test_a_pending_change_can_be_sent_again_or_called_off(client):
+    user = UserFactory(email="known@example.com")
+    client.force_login(user)
+    response = client.post(
+        "/accounts/email/", {"action_add": "", "email": "new@example.com"}, follow=True
+    )
+    page = response.content.decode()
+    assert "Changing to (not confirmed yet)" in page
+    assert 'value="new@example.com"' in page
+    # The form the two buttons submit is hidden by HTML, not by a style the page's
+    # Content Security Policy would refuse.
+    assert "style=" not in page
+    assert '<form hidden id="pending-email"' in page
+
+    assert "A new link can be sent three minutes after the last one." in page
+
+    mail.outbox.clear()
+    client.post("/accounts/email/", {"action_send": "", "email": "new@example.com"})
+    assert mail.outbox == []
+    with time_machine.travel(dt.timedelta(minutes=3, seconds=1)):
+        client.post("/accounts/email/", {"action_send": "", "email": "new@example.com"})
+    assert [m.to for m in mail.outbox] == [["new@example.com"]]
+
+    response = client.post(
+        "/accounts/email/", {"action_remove": "", "email": "new@example.com"}, follow=True
+    )
+    assert "not confirmed yet" not in response.content.decode()
+    assert list(user.emailaddress_set.values_list("email", flat=True)) == ["known@example.com"]
 
 
 def test_the_zone_list_is_canonical_zones_by_region_with_utc_first():

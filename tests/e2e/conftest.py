@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.pages import watch_errors
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
@@ -38,11 +40,16 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
+    """A page in a fresh browser context. A test that leaves the browser reporting an
+    error (a script or style refused under the Content Security Policy, an uncaught
+    exception, a file that failed to load) fails, whatever else it checked."""
     context = browser.new_context(timezone_id="Europe/Paris", base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    errors = watch_errors(page)
     yield page
     context.close()
+    assert errors == [], "the browser reported errors:\n" + "\n".join(errors)
 
 
 @pytest.fixture

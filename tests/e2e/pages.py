@@ -73,3 +73,34 @@ def axe_violations(page):
 
 def describe(violations):
     return json.dumps(violations, indent=1, ensure_ascii=False)
+
+
+def watch_errors(page):
+    """A list that fills with what the browser reports as an error in this page: a script
+    or style refused under the Content Security Policy, an uncaught exception, a
+    stylesheet, script or image that failed to load. Some pages answer 404 or 410 on
+    purpose; the browser logs that as an error too, so the page's own status is left out."""
+    errors = []
+    # htmx logs a request cut short on purpose as an error: a newer SMART check replacing
+    # an older one (hx-sync), or a form submitted while a check was on its way. Each such
+    # abort comes as htmx:sendAbort with an htmx:afterRequest; a failed request comes as
+    # htmx:afterRequest with htmx:sendError, htmx:timeout or htmx:responseError, and those
+    # still count.
+    expected = ("Failed to load resource", "htmx:sendAbort", "htmx:afterRequest")
+
+    def console(message):
+        if message.type == "error" and not message.text.startswith(expected):
+            errors.append(f"{page.url}: {message.text}")
+
+    def response(answer):
+        # An htmx request answered 409 or 422 is a refused form, shown to the person.
+        if answer.status >= 500 or (
+            answer.status >= 400
+            and answer.request.resource_type not in ("document", "xhr", "fetch")
+        ):
+            errors.append(f"{answer.status} {answer.url}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    page.on("response", response)
+    return errors

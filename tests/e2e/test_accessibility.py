@@ -13,7 +13,7 @@ from careerplan.tokens import new_token
 from journals.models import JournalEntry
 from plans.example import FIRST_STEP, load_example_plan
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.pages import axe_violations, describe, log_in
+from tests.e2e.pages import axe_violations, describe, log_in, watch_errors
 from tests.factories import PlanFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -98,12 +98,15 @@ def world():
 
 
 def sweep(page, role, pages):
-    """Visit each page; run axe at each width and scheme; keep the screenshots."""
+    """Visit each page; run axe at each width and scheme; keep the screenshots. An error
+    the browser reports on the way counts as a failure too."""
     ARTIFACTS.mkdir(exist_ok=True)
     failures = {}
+    errors = watch_errors(page)
     for name, url in pages:
         page.set_viewport_size(WIDTHS["1280"])
         page.emulate_media(color_scheme="light", reduced_motion="reduce")
+        errors.clear()
         page.goto(url)
         for width, size in WIDTHS.items():
             page.set_viewport_size(size)
@@ -118,6 +121,8 @@ def sweep(page, role, pages):
                 violations = axe_violations(page)
                 if violations:
                     failures[f"{name} {width} {scheme} ({url})"] = violations
+        if errors:
+            failures[f"{name} console ({url})"] = list(errors)
     return failures
 
 
@@ -150,6 +155,24 @@ def test_the_checks_catch_a_violation(browser, live_server, db):
             "'beforeend', '<img src=\"/static/favicon.svg\">')"
         )
         assert "image-alt" in {v["id"] for v in axe_violations(page)}
+    finally:
+        context.close()
+
+
+def test_the_checks_catch_what_the_content_security_policy_refuses(browser, live_server, db):
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    try:
+        errors = watch_errors(page)
+        page.goto("/accounts/login/")
+        assert errors == []
+        page.evaluate(
+            "document.querySelector('main').insertAdjacentHTML("
+            "'beforeend', '<p style=\"color: red\">Inline</p>')"
+        )
+        page.wait_for_function("() => document.querySelector('main p:last-child')")
+        page.wait_for_timeout(100)
+        assert any("Content Security Policy" in error for error in errors), errors
     finally:
         context.close()
 

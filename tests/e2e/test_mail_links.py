@@ -164,7 +164,7 @@ def test_every_link_in_every_email_leads_to_the_served_address(page, live_server
     log_in(page, "olivia@example.com")
     page.goto("/accounts/email/")
     page.locator("#id_email").fill("olivia.new@example.com")
-    page.get_by_role("button", name="Change Email").click()
+    page.get_by_role("button", name="Change my address").click()
     account = list(mail.outbox)
     assert len(account) == 5, [m.subject for m in account]
 
