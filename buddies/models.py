@@ -226,8 +226,13 @@ class Buddyship(models.Model):
             return self.new_link(now)
 
     def decline(self, now=None):
+        """The invited person says no; the planner is told by email (ended_by_buddy)."""
         now = now or timezone.now()
-        return self._answer_invitation(now, status=Buddyship.Status.DECLINED, ended=now)
+        with transaction.atomic():
+            if not self._answer_invitation(now, status=Buddyship.Status.DECLINED, ended=now):
+                return False
+            signals.ended_by_buddy.send(sender=Buddyship, buddyship=self)
+        return True
 
     def _end(self, status, now):
         with transaction.atomic():
@@ -244,11 +249,16 @@ class Buddyship(models.Model):
         return self._end(Buddyship.Status.REVOKED, now or timezone.now())
 
     def leave(self, now=None):
-        """The buddy ends the buddyship."""
+        """The buddy ends the buddyship (or closes their account); the planner is told by
+        email (ended_by_buddy), in the same transaction."""
         now = now or timezone.now()
         if self.status != Buddyship.Status.ACTIVE:
             return False
-        return self._end(Buddyship.Status.LEFT, now)
+        with transaction.atomic():
+            if not self._end(Buddyship.Status.LEFT, now):
+                return False
+            signals.ended_by_buddy.send(sender=Buddyship, buddyship=self)
+        return True
 
     def save_settings(self, plans):
         """Save what this buddy sees and which emails they get (as set on this instance)
@@ -437,7 +447,8 @@ class Notification(models.Model):
         ANSWER = "answer", "Planner's answer to a check-up"
         LINK = "link", "Private progress link"
         FAREWELL = "farewell", "The planner deleted their account"
-        BUDDY_LEFT = "buddy_left", "The buddy deleted their account (to the planner)"
+        BUDDY_LEFT = "buddy_left", "The buddy stopped being a buddy (to the planner)"
+        DECLINED = "declined", "The invited buddy said no (to the planner)"
         # To the planner: declared by the reminders app, which registers them.
         MORNING = "morning", "Morning reminder"
         WEEKLY = "weekly", "Weekly plan"

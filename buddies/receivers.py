@@ -45,6 +45,21 @@ def send_link(sender, buddyship, link, token, **kwargs):
     rows.enqueue(Notification.Kind.LINK, buddyship, rows.link_key(link), payload=payload)
 
 
+# The email that tells the planner how a buddyship ended on the buddy's side.
+PLANNER_TOLD = {
+    Buddyship.Status.LEFT: Notification.Kind.BUDDY_LEFT,
+    Buddyship.Status.DECLINED: Notification.Kind.DECLINED,
+}
+
+
+@receiver(buddy_signals.ended_by_buddy, sender=Buddyship, dispatch_uid="buddies-ended")
+def tell_planner(sender, buddyship, **kwargs):
+    """The planner counts on their buddy: when the buddy stops, or says no, they hear it
+    (while their own account is open), and can ask someone else."""
+    if buddyship.planner.is_active:
+        rows.enqueue(PLANNER_TOLD[buddyship.status], buddyship, rows.farewell_key())
+
+
 def buddies_to_tell(plan):
     """The active, subscribed buddies who share this plan (none for an archived plan)."""
     if plan.status != Plan.Status.ACTIVE:

@@ -54,9 +54,9 @@ def close_account(user, now=None):
             )
             if buddyship.revoke(now) and told:
                 rows.enqueue(Notification.Kind.FAREWELL, buddyship, rows.farewell_key())
+        # Leaving writes the planner's email (buddies.receivers.tell_planner).
         for buddyship in Buddyship.objects.live().filter(user=user).select_related("planner"):
-            if buddyship.leave(now) and buddyship.planner.is_active:
-                rows.enqueue(Notification.Kind.BUDDY_LEFT, buddyship, rows.farewell_key())
+            buddyship.leave(now)
         CalendarFeed.objects.filter(owner=user).delete()
         delete_exports(DataExport.objects.filter(user=user))
         Closure.objects.create(user=user, requested=now, purge_after=now + PURGE_AFTER)

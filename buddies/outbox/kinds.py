@@ -306,11 +306,18 @@ KINDS = {
     ),
     Notification.Kind.BUDDY_LEFT: EmailKind(
         template="buddy-left",
-        # Written when the buddy deletes their account; it goes to the planner, so the
-        # buddy's unsubscribe does not hold it back.
+        # Written when the buddy leaves or deletes their account; it goes to the planner,
+        # so the buddy's unsubscribe does not hold it back, nor a closed buddy account.
         status=Buddyship.Status.LEFT,
         unwanted=planner_gone,
         needs_open_accounts=False,
+        to_planner=True,
+    ),
+    Notification.Kind.DECLINED: EmailKind(
+        template="buddy-declined",
+        # Written when the invited person says no, to the planner.
+        status=Buddyship.Status.DECLINED,
+        unwanted=planner_gone,
         to_planner=True,
     ),
 }
@@ -475,9 +482,10 @@ def why_not_wanted(notification):
     1. The checks every kind shares: the accounts it is between are still active (but
        for the farewells of a closed account).
     2. The checks every kind of its audience shares. The planner's: their address is
-       verified. A buddy's: the buddyship's status is the one the kind is for; the buddy
-       has not unsubscribed (unless the kind is transactional or goes to the planner); a
-       row about a step is about a plan still active and shared with this buddy.
+       verified. A buddy's: the buddyship's status is the one the kind is for; the
+       buddy has not unsubscribed (unless the kind is transactional or goes to the
+       planner, whose address must then be verified); a row about a step is about a
+       plan still active and shared with this buddy.
     3. The kind's own rule (KINDS).
     """
     kind = KINDS[notification.kind]
@@ -490,6 +498,8 @@ def why_not_wanted(notification):
     buddyship = notification.buddyship
     if buddyship.status != kind.status:
         return f"The buddyship is {buddyship.status}."
+    if kind.to_planner and (unverified := _address_unverified(buddyship.planner)):
+        return unverified
     if buddyship.unsubscribed and not (kind.transactional or kind.to_planner):
         return "The buddy unsubscribed."
     step = notification.step

@@ -162,6 +162,6 @@ def digest_key(local_date):
 
 
 def farewell_key():
-    """The key of the email that ends a buddyship when an account is deleted: there is
-    one per buddyship."""
+    """The key of the email that tells one side a buddyship has ended (the planner's
+    account deleted, the buddy gone or saying no): there is one per buddyship."""
     return "farewell"

@@ -30,6 +30,7 @@ def test_every_kind_of_notification_is_declared_and_nothing_else():
         Kind.LINK,
         Kind.FAREWELL,
         Kind.BUDDY_LEFT,
+        Kind.DECLINED,
     }
 
 

@@ -137,7 +137,9 @@ def test_buddy_who_left_between_sweep_and_send_gets_no_checkup(checkup, buddyshi
     buddyship.leave()
     sender.send_pending()
     assert state_of(checkup) == Notification.State.SKIPPED
-    assert mail.outbox == []
+    # The only email is the planner's: their buddy has stopped.
+    assert [m.subject for m in mail.outbox] == ["Bea Buddy is no longer your buddy"]
+    assert mail.outbox[0].to == ["Olivia Owner <olivia@example.com>"]
 
 
 def test_buddy_unsubscribed_between_sweep_and_send_gets_no_checkup(checkup, buddyship, clock):

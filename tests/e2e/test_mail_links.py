@@ -130,6 +130,7 @@ def test_every_link_in_every_email_leads_to_the_served_address(page, live_server
     # The farewells of a closed account, to the buddy and to the planner.
     rows.enqueue(Notification.Kind.FAREWELL, buddyship, rows.farewell_key())
     rows.enqueue(Notification.Kind.BUDDY_LEFT, buddyship, rows.farewell_key())
+    rows.enqueue(Notification.Kind.DECLINED, invited, rows.farewell_key())
     # The planner's own reminders, written by the reminder pass: a step due today (the
     # morning email), a plan with nothing dated this week (the nudge), no journal today.
     StepFactory(plan=plan, title="Ring the bank", due_date=planner.local_today())
