@@ -515,6 +515,12 @@ class Step(models.Model):
         """The step's State on the planner's local `today` (step_state)."""
         return step_state(self, today)
 
+    @property
+    def can_move_date(self):
+        """An open, dated step can be given a new date (an undated one gets its first date
+        in the tree; a closed one must be reopened first)."""
+        return self.status == Step.Status.OPEN and self.due_date is not None
+
     def validate_new_date(self, value, today=None):
         """Raise ValidationError if `value` cannot be this step's new completion date.
 

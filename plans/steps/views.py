@@ -121,12 +121,14 @@ def step_detail(request, code):
     step = get_step_for_owner(request, code)
     forms = {}
     # "Give me more time" in a reminder opens this page with a new date filled in; the
-    # planner still gives the reason and saves.
+    # planner still gives the reason and saves. The cursor waits in the reason box: the
+    # link's #fragment does not survive a sign-in on the way, autofocus does.
     new_date = date_from_query(request.GET.get("new_date"))
     if new_date is not None:
-        forms["reschedule_form"] = RescheduleForm(
-            user=request.user, step=step, initial={"due_date": new_date}
-        )
+        form = RescheduleForm(user=request.user, step=step, initial={"due_date": new_date})
+        if step.can_move_date:
+            form.fields["reason"].widget.attrs["autofocus"] = True
+        forms["reschedule_form"] = form
     return _render_step_detail_with(request, step, status=200, **forms)
 
 

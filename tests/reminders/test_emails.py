@@ -2,6 +2,7 @@
 bodies, headers), and every reason a claimed row is no longer sent."""
 
 import datetime as dt
+import re
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -80,6 +81,24 @@ def test_more_time_opens_the_steps_reschedule_form_with_a_later_date(morning, cl
     assert page.status_code == 200
     assert 'value="2026-03-12"' in page.text
     assert "Why is it moving?" in page.text
+    # The cursor waits in the reason box, even when a sign-in on the way lost the
+    # link's #fragment.
+    assert page.context["reschedule_form"].fields["reason"].widget.attrs["autofocus"]
+
+
+def test_more_time_after_signing_in_still_opens_the_form_ready(morning, client, planner):
+    sender.send_pending()
+    url = next(u for u in urls_in(mail.outbox[0].body) if "new_date=2026-03-12" in u)
+    path = url.removeprefix("http://127.0.0.1:8000").split("#")[0]
+    login = client.get(path)
+    assert login.status_code == 302
+    response = client.post(
+        login.url, {"login": planner.email, "password": "correct horse battery"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == path
+    assert 'value="2026-03-12"' in response.text
+    reason = re.search(r"<textarea[^>]*>", response.text.split('id="reschedule-title"')[1])
+    assert 'id="id_reason"' in reason.group() and "autofocus" in reason.group()
 
 
 def test_a_bad_date_in_the_more_time_link_is_a_400(morning, client, planner):
