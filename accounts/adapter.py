@@ -2,6 +2,7 @@
 invitation that survives signing up and logging in."""
 
 from allauth.account.adapter import DefaultAccountAdapter, get_adapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.urls import reverse
 
 from accounts.models import User
@@ -73,3 +74,21 @@ class AccountAdapter(DefaultAccountAdapter):
         if token:
             return reverse("buddies-invitation", args=[token])
         return super().get_signup_redirect_url(request)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """allauth.mfa with its two refusals about email addresses saying what to do."""
+
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        # A change of address waiting for its confirmation counts as unverified.
+        "unverified_email": (
+            "Two-factor sign-in can be turned on once every address on your account is "
+            "confirmed: confirm the new address from the email we sent, or keep your "
+            "current one, on the page for your email address."
+        ),
+        "add_email_blocked": (
+            "Two-factor sign-in is on, so your email address cannot be changed: turn it off "
+            "on the two-factor page, change the address, then turn it on again."
+        ),
+    }

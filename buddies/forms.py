@@ -114,10 +114,17 @@ class InviteForm(ShareSettingsForm):
                 "That is your own address: invite someone who will check up on you.",
                 code="self",
             )
-        if Buddyship.objects.live().filter(planner=self.planner, email__iexact=email).exists():
+        live = Buddyship.objects.live().filter(planner=self.planner, email__iexact=email).first()
+        if live is not None and live.status == Buddyship.Status.ACTIVE:
             raise ValidationError(
-                "You have already invited this person. Re-send the invitation from the list "
-                "below instead.",
+                f"{live.name} is already your buddy: change what they see from your list of "
+                "buddies.",
+                code="duplicate",
+            )
+        if live is not None:
+            raise ValidationError(
+                f"You have already invited {live.name}: re-send the invitation from your "
+                "list of buddies instead.",
                 code="duplicate",
             )
         if not Buddyship.invitations_left(self.planner):

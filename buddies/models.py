@@ -280,11 +280,14 @@ class Buddyship(models.Model):
 
     @transaction.atomic
     def resubscribe(self):
-        """The buddy changed their mind: emails go to them again, from the next one on
-        (nothing skipped meanwhile is sent late). Only while the buddyship is active."""
-        if Buddyship.objects.filter(
-            pk=self.pk, status=Buddyship.Status.ACTIVE, unsubscribed__isnull=False
-        ).update(unsubscribed=None):
+        """The buddy (or the invited person) changed their mind: emails go to them again,
+        from the next one on (nothing skipped meanwhile is sent late). Only while the
+        invitation or buddyship is live."""
+        if (
+            Buddyship.objects.live()
+            .filter(pk=self.pk, unsubscribed__isnull=False)
+            .update(unsubscribed=None)
+        ):
             versions.changed(self)
         self.refresh_from_db(fields=["unsubscribed"])
 

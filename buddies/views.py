@@ -18,6 +18,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.adapter import forget_invitation, remember_invitation
@@ -171,10 +172,14 @@ def buddy_preview(request, code):
 def buddy_revoke(request, code):
     buddyship = get_buddyship_for_planner(request, code)
     if request.method == "POST":
+        invited = buddyship.status == Buddyship.Status.INVITED
         if buddyship.revoke():
             messages.success(
                 request,
-                f"{buddyship.name} is no longer your buddy. Their links stopped working.",
+                f"Invitation to {buddyship.name} withdrawn: its link no longer works."
+                if invited
+                else f"{buddyship.name} is no longer your buddy and can no longer see "
+                "your progress.",
             )
         else:
             messages.info(request, f"{buddyship.name} was no longer your buddy.")
@@ -191,6 +196,16 @@ def buddy_resend(request, code):
     buddyship = get_buddyship_for_planner(request, code)
     if buddyship.status != Buddyship.Status.INVITED:
         messages.info(request, f"{buddyship.name} has already answered the invitation.")
+        return redirect("buddies-list")
+    if buddyship.unsubscribed:
+        # Not sent, and the link they have keeps working: a new token would only
+        # replace it with one they never receive.
+        messages.info(
+            request,
+            f"{buddyship.name} asked for no more emails from careerplan about you, so the "
+            "invitation was not sent again. The link they already have works until "
+            f"{date_format(timezone.localtime(buddyship.invite_expires), 'j F Y')}.",
+        )
         return redirect("buddies-list")
     sent = buddyship.invitation_sent()
     if sent and timezone.now() - sent < RESEND_INTERVAL:

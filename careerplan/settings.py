@@ -258,6 +258,7 @@ ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.environ.get("TRUSTED_CLIENT_IP_HEADER") or
 # passkeys or security keys where the browser has WebAuthn. Browsers allow WebAuthn only
 # on HTTPS or localhost; the embedded mode serves http://127.0.0.1, so only DEBUG
 # accepts an insecure origin.
+MFA_ADAPTER = "accounts.adapter.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG

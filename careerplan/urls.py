@@ -20,8 +20,9 @@ urlpatterns = [
     path("offline/", views.offline, name="offline"),
     path("status/", views.status, name="status"),
     path("admin/", admin.site.urls),
-    path("accounts/", include("allauth.urls")),
+    # Before allauth's: the email page here takes the place of its own.
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("accounts/data/", include("personaldata.urls")),
     path("privacy/", views.privacy, name="privacy"),
     # Before plans' URLs, which have no prefix of their own: a request for the journal

@@ -116,7 +116,7 @@ def test_the_authenticator_secret_is_shown_whole_as_text_that_wraps(db):
     # Turning two-factor on asks for the password again.
     client.post("/accounts/reauthenticate/", {"password": PASSWORD})
 
-    response = client.get("/accounts/2fa/totp/activate/")
+    response = client.get("/accounts/2fa/totp/activate/", follow=True)
 
     assert response.status_code == 200
     secret = response.context["form"].secret
@@ -124,3 +124,28 @@ def test_the_authenticator_secret_is_shown_whole_as_text_that_wraps(db):
     # that wraps anywhere (static/css/app.css, .totp-secret).
     assert f'<code class="totp-secret" id="authenticator_secret">{secret}</code>' in response.text
     assert 'id="authenticator_secret" type="text"' not in response.text
+
+
+def test_a_pending_change_of_address_says_how_to_turn_two_factor_on(db):
+    user = UserFactory(email="tara@example.com")
+    client = Client()
+    client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    client.post("/accounts/email/", {"action_add": "", "email": "tara.new@example.com"})
+
+    response = client.get("/accounts/2fa/totp/activate/", follow=True)
+
+    assert "confirm the new address from the email we sent, or keep your current one" in (
+        response.text
+    )
+
+
+def test_with_two_factor_on_a_change_of_address_says_how(totp_user):
+    user, secret = totp_user
+    client = Client()
+    client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    client.post("/accounts/2fa/authenticate/", {"code": current_code(secret)})
+
+    response = client.post("/accounts/email/", {"action_add": "", "email": "tara.new@example.com"})
+
+    assert "turn it off on the two-factor page, change the address" in response.text
+    assert list(user.emailaddress_set.values_list("email", flat=True)) == [user.email]

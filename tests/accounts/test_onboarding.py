@@ -157,8 +157,11 @@ def test_a_pending_change_can_be_sent_again_or_called_off(client):
     assert "A new link can be sent three minutes after the last one." in page
 
     mail.outbox.clear()
-    client.post("/accounts/email/", {"action_send": "", "email": "new@example.com"})
+    response = client.post(
+        "/accounts/email/", {"action_send": "", "email": "new@example.com"}, follow=True
+    )
     assert mail.outbox == []
+    assert "less than three minutes ago, so no new one was sent" in response.text
     with time_machine.travel(dt.timedelta(minutes=3, seconds=1)):
         client.post("/accounts/email/", {"action_send": "", "email": "new@example.com"})
     assert [m.to for m in mail.outbox] == [["new@example.com"]]
@@ -167,6 +170,7 @@ def test_a_pending_change_can_be_sent_again_or_called_off(client):
         "/accounts/email/", {"action_remove": "", "email": "new@example.com"}, follow=True
     )
     assert "not confirmed yet" not in response.content.decode()
+    assert "The change to new@example.com is called off" in response.content.decode()
     assert list(user.emailaddress_set.values_list("email", flat=True)) == ["known@example.com"]
 
 

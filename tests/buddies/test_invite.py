@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.formats import date_format
 
+from buddies import links
 from buddies.models import INVITATIONS_PER_DAY, Buddyship, Notification, ShareLink
 from buddies.outbox import sender
 from careerplan.tokens import hash_token
@@ -159,13 +160,22 @@ def test_invite_refuses_the_planners_own_address_in_any_case(owner_client, plan)
     assert_refused(response, "email", "That is your own address")
 
 
-def test_invite_refuses_an_address_already_invited_or_active(owner, owner_client, plan):
-    make_buddyship(owner, [plan], email="bea@example.com", status=Buddyship.Status.INVITED)
+@pytest.mark.parametrize(
+    ("status", "says"),
+    [
+        (Buddyship.Status.INVITED, "You have already invited Bea: re-send the invitation"),
+        (Buddyship.Status.ACTIVE, "Bea is already your buddy: change what they see"),
+    ],
+)
+def test_invite_refuses_an_address_already_invited_or_active(
+    owner, owner_client, plan, status, says
+):
+    make_buddyship(owner, [plan], email="bea@example.com", name="Bea", status=status)
 
     response = owner_client.post(INVITE, invite_data(plan, email="Bea@Example.com"))
 
     assert response.status_code == 422
-    assert "already invited this person" in response.text
+    assert says in response.text
     assert Buddyship.objects.count() == 1
     assert not Notification.objects.exists()
 
@@ -306,6 +316,47 @@ def test_resend_a_moment_later_sends_nothing_more(owner, owner_client, plan):
 
     assert Notification.objects.count() == 1
     assert "went out a moment ago" in response.text
+
+
+def test_resend_to_someone_who_unsubscribed_keeps_their_link_and_says_why(
+    owner, owner_client, plan
+):
+    start = datetime.datetime(2026, 11, 24, 12, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        owner_client.post(INVITE, invite_data(plan))
+    buddyship = Buddyship.objects.get()
+    token = Notification.objects.get().payload["secret"]
+    unsubscribe = reverse("buddies-mail-unsubscribe", args=[links.unsubscribe_token(buddyship)])
+
+    with time_machine.travel(start + datetime.timedelta(days=1), tick=False):
+        page = Client().get(unsubscribe)
+        assert "has invited you to be their Career Change Buddy" in page.text
+        assert "still works until 8 December 2026" in page.text
+        Client().post(unsubscribe)
+        listing = owner_client.get(reverse("buddies-list"))
+        assert "none: they asked for no emails from careerplan" in listing.text
+        response = owner_client.post(reverse("buddies-resend", args=[buddyship.code]), follow=True)
+
+    assert "asked for no more emails from careerplan about you" in response.text
+    assert "works until 8 December 2026" in response.text
+    assert Notification.objects.filter(kind=Notification.Kind.INVITATION).count() == 1
+    # The link they have still opens the invitation.
+    assert Client().get(reverse("buddies-invitation", args=[token])).status_code == 200
+
+    # They change their mind: the emails are on again, and a re-send goes out.
+    Client().post(unsubscribe, {"resubscribe": "1"})
+    buddyship.refresh_from_db()
+    assert buddyship.unsubscribed is None
+
+
+def test_withdrawing_an_invitation_says_so(owner, owner_client, plan):
+    invited = make_buddyship(owner, [plan], name="Fay", status=Buddyship.Status.INVITED)
+    invited.issue_invitation()
+
+    response = owner_client.post(reverse("buddies-revoke", args=[invited.code]), follow=True)
+
+    assert "Invitation to Fay withdrawn: its link no longer works." in response.text
+    assert "no longer your buddy" not in response.text
 
 
 def test_resend_of_an_accepted_invitation_sends_nothing(owner_client, buddyship):

@@ -48,6 +48,23 @@ def test_the_page_says_what_goes_and_asks_for_the_password_again(world):
     assert client.get(reverse("plans-dashboard")).status_code == 302
 
 
+def test_an_unticked_box_after_the_password_check_still_posts_to_the_delete_page(world, client):
+    client.force_login(world.person)
+    reauthenticate = client.post(reverse("personaldata-delete"), {}).url
+    # allauth replays the suspended POST after the password and shows its answer at the
+    # password page's own address; the form must not post back there.
+    response = client.post(reauthenticate, {"password": PASSWORD})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "Tick the box" in page
+    assert f'action="{reverse("personaldata-delete")}"' in page
+
+    response = client.post(reverse("personaldata-delete"), {"confirm": "on"})
+    assert response.url == reverse("personaldata-deleted")
+    world.person.refresh_from_db()
+    assert not world.person.is_active
+
+
 def test_deleting_must_be_confirmed_next_to_the_box(owner):
     client = signed_in(owner)
     # The password again first: within minutes of it, no second ask.

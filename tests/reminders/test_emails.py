@@ -98,7 +98,8 @@ def test_more_time_after_signing_in_still_opens_the_form_ready(morning, client, 
     assert response.redirect_chain[-1][0] == path
     assert 'value="2026-03-12"' in response.text
     reason = re.search(r"<textarea[^>]*>", response.text.split('id="reschedule-title"')[1])
-    assert 'id="id_reason"' in reason.group() and "autofocus" in reason.group()
+    assert 'id="id_reason"' in reason.group()
+    assert "autofocus" in reason.group()
 
 
 def test_a_bad_date_in_the_more_time_link_is_a_400(morning, client, planner):
