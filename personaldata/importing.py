@@ -21,6 +21,8 @@ from careerplan import versions
 from careerplan.dates import validate_computable
 from personaldata.export import FORMAT, JSON_NAME, VERSION, exported_fields, field_key
 from personaldata.registry import BY_LABEL, SECTIONS, label_of, rows_of
+from plans.models import Step
+from plans.tree.tree import parent_problem
 from reminders.models import Reminder
 
 # An archive holds text; past these sizes it is not one of ours (or is a zip bomb).
@@ -163,6 +165,9 @@ def restore(user, data):
             "The archive contradicts itself (two rows where one is allowed), so nothing "
             "was restored."
         ) from error
+    steps = Step.objects.filter(plan__owner=user).only("pk", "plan_id", "parent_id")
+    if problem := parent_problem(steps):
+        raise ImportRefused(f"The archive's steps do not form a tree ({problem}).")
     # The zone may be new, and the rows went in in bulk, which sends no signals: the
     # apps that hang instants on the zone recompute them as for any change of zone.
     zone_changed.send(sender=user_model, user=user)

@@ -69,10 +69,15 @@ class Node:
         return [child for child in self.children if child.is_open]
 
     def walk(self):
-        """Yield the nodes below this one, depth first, in sibling order."""
+        """Yield the nodes below this one, depth first, in sibling order (each once, so
+        even a loop of parents, which parent_problem keeps out, cannot make it endless)."""
         stack = list(reversed(self.children))
+        seen = set()
         while stack:
             node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
             yield node
             stack.extend(reversed(node.children))
 
@@ -80,6 +85,28 @@ class Node:
         """Return how many levels this node and the steps below it span (a leaf spans 1)."""
         deepest = max((node.depth for node in self.walk()), default=self.depth)
         return deepest - self.depth + 1
+
+
+def parent_problem(steps):
+    """Why `steps` (every step of some plans, with pk, plan_id and parent_id) do not
+    form a tree under each plan's goal, or "": a parent in another plan, or a chain of
+    parents that comes back to where it started. The pages cannot make either (a move
+    refuses a step's own branch); an imported archive could."""
+    plan_of = {step.pk: step.plan_id for step in steps}
+    parent_of = {step.pk: step.parent_id for step in steps}
+    reaches_goal = set()
+    for start in parent_of:
+        chain, node = set(), start
+        while node is not None and node not in reaches_goal:
+            if node in chain:
+                return "a step comes, through its parents, under itself"
+            chain.add(node)
+            parent = parent_of.get(node)
+            if parent is not None and plan_of.get(parent) != plan_of[node]:
+                return "a step's parent is a step of another plan"
+            node = parent
+        reaches_goal.update(chain)
+    return ""
 
 
 class Tree:

@@ -320,6 +320,27 @@ def test_two_entries_for_one_day_are_refused_whole(newcomer, good):
     assert not Plan.objects.filter(owner=newcomer).exists()
 
 
+def test_steps_whose_parents_loop_are_refused_whole(newcomer, good):
+    """A loop of parents would hang the tree page (the walk from a step in it); the
+    pages cannot make one, an edited archive can."""
+    first, second, third = good["sections"]["plans.Step"][:3]
+    first["parent"], second["parent"], third["parent"] = second["id"], third["id"], first["id"]
+    message = refused(signed_in(newcomer), zipped(good))
+    assert "do not form a tree (a step comes, through its parents, under itself)" in message
+    assert not Plan.objects.filter(owner=newcomer).exists()
+
+
+def test_a_step_under_a_step_of_another_plan_is_refused(newcomer, good):
+    plans = good["sections"]["plans.Plan"]
+    other = {**plans[0], "id": max(plan["id"] for plan in plans) + 1}
+    plans.append(other)
+    child = next(step for step in good["sections"]["plans.Step"] if step["parent"] is not None)
+    child["plan"] = other["id"]
+    message = refused(signed_in(newcomer), zipped(good))
+    assert "a step's parent is a step of another plan" in message
+    assert not Plan.objects.filter(owner=newcomer).exists()
+
+
 def test_the_restore_checks_emptiness_again_under_its_lock(newcomer, good):
     """A plan made between the form's check and the restore (a second tab) stops it."""
     PlanFactory(owner=newcomer)

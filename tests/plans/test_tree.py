@@ -3,6 +3,7 @@
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -14,7 +15,14 @@ from django.urls import reverse
 from careerplan import versions
 from plans.example import FIRST_STEP, load_example_plan
 from plans.models import Step, StepEvent
-from plans.tree.tree import MAX_CHILDREN, MAX_DEPTH, Tree, latest_commit_date
+from plans.tree.tree import (
+    MAX_CHILDREN,
+    MAX_DEPTH,
+    Node,
+    Tree,
+    latest_commit_date,
+    parent_problem,
+)
 from tests.factories import PlanFactory, StepFactory, UserFactory
 
 # Frozen at noon UTC on a Tuesday: the planner (Europe/London) is on the same date.
@@ -1263,3 +1271,24 @@ def test_a_tree_of_200_steps_is_a_page_of_at_most_100_kb(owner_client, owner):
 
     assert response.text.count("<details><summary>") == 200
     assert len(response.content) <= 100_000, len(response.content)
+
+
+def test_a_walk_visits_each_node_once_even_round_a_loop_of_parents():
+    first, second = Node(step="first"), Node(step="second")
+    first.children.append(second)
+    second.children.append(first)
+    assert [node.step for node in first.walk()] == ["second", "first"]
+
+
+def test_parent_problem_finds_loops_and_parents_in_other_plans():
+    def step(pk, plan, parent=None):
+        return SimpleNamespace(pk=pk, plan_id=plan, parent_id=parent)
+
+    tree = [step(1, 1), step(2, 1, 1), step(3, 1, 2), step(4, 2), step(5, 2, 4)]
+    assert parent_problem(tree) == ""
+    assert "under itself" in parent_problem([step(1, 1, 1)])
+    assert "under itself" in parent_problem([step(1, 1, 3), step(2, 1, 1), step(3, 1, 2)])
+    assert "another plan" in parent_problem([step(1, 1), step(2, 2, 1)])
+    # A long chain is checked once per step, not once per step per ancestor.
+    chain = [step(1, 1)] + [step(n, 1, n - 1) for n in range(2, 50_001)]
+    assert parent_problem(chain) == ""
