@@ -567,29 +567,43 @@ class Step(models.Model):
             signals.step_done.send(sender=Step, step=self, note=note)
         return bool(changed)
 
+    def _change_status(self, status):
+        """Move the step to `status` if it is not there already, as one conditional
+        UPDATE (of two tabs or requests at once, one changes it and the other finds it
+        changed); return True if this call changed it. The check-up instant follows."""
+        self.status, self.completed = status, None
+        checkup_due = self.compute_checkup_due()
+        changed = (
+            Step.objects.filter(pk=self.pk)
+            .exclude(status=status)
+            .update(status=status, completed=None, checkup_due=checkup_due)
+        )
+        self.refresh_from_db(fields=["status", "completed", "checkup_due"])
+        if changed:
+            versions.changed(self)
+        return bool(changed)
+
     @transaction.atomic
     def mark_open(self, now=None):
-        """Undo a check-off or a drop; the check-up is due again if the date is past."""
-        now = now or timezone.now()
-        if self.status == Step.Status.OPEN:
+        """Undo a check-off or a drop; the check-up is due again if the date is past.
+        Return False, writing nothing, if it was open already."""
+        if not self._change_status(Step.Status.OPEN):
             return False
-        self.status = Step.Status.OPEN
-        self.completed = None
-        self.save(update_fields=["status", "completed"])
-        StepEvent.objects.create(step=self, kind=StepEvent.Kind.REOPENED, created=now)
+        StepEvent.objects.create(
+            step=self, kind=StepEvent.Kind.REOPENED, created=now or timezone.now()
+        )
         signals.step_reopened.send(sender=Step, step=self)
         return True
 
     @transaction.atomic
     def mark_dropped(self, reason="", now=None):
-        """Drop the step with an optional reason; it stays in the history and can reopen."""
-        now = now or timezone.now()
-        if self.status == Step.Status.DROPPED:
+        """Drop the step with an optional reason; it stays in the history and can reopen.
+        Return False, writing nothing, if it was dropped already."""
+        if not self._change_status(Step.Status.DROPPED):
             return False
-        self.status = Step.Status.DROPPED
-        self.completed = None
-        self.save(update_fields=["status", "completed"])
-        StepEvent.objects.create(step=self, kind=StepEvent.Kind.DROPPED, reason=reason, created=now)
+        StepEvent.objects.create(
+            step=self, kind=StepEvent.Kind.DROPPED, reason=reason, created=now or timezone.now()
+        )
         signals.step_dropped.send(sender=Step, step=self, reason=reason)
         return True
 
@@ -599,10 +613,15 @@ class Step(models.Model):
         in the history; return False, changing nothing, if the step is done or dropped
         (checked under the row's lock: a check-off in another tab may have come first)."""
         now = now or timezone.now()
-        still_open = Step.objects.select_for_update().filter(pk=self.pk, status=Step.Status.OPEN)
-        if not still_open.exists():
+        # The date as it stands under the lock: another move may have come first.
+        found = list(
+            Step.objects.select_for_update()
+            .filter(pk=self.pk, status=Step.Status.OPEN)
+            .values_list("due_date", flat=True)
+        )
+        if not found:
             return False
-        old_date = self.due_date
+        [old_date] = found
         self.due_date = new_date
         # A new date is a new promise: its check-up has not been made yet.
         self.checkup_claimed = None

@@ -230,3 +230,62 @@ def test_archiving_and_reactivating_change_a_plan_once(plan):
     assert plan.reactivate()
     assert not plan.reactivate()
     assert Plan.objects.get(pk=plan.pk).status == Plan.Status.ACTIVE
+
+
+# --- Two requests at once --------------------------------------------------------------
+# Each request loads the step, then acts: the second acts on what it loaded before the
+# first committed. The state changes once, and the history says what happened.
+
+
+def test_two_undos_at_once_reopen_once(plan):
+    step = plan.add_step("Ring the bank", datetime.date(2026, 12, 10))
+    step.mark_done()
+    first, second = Step.objects.get(pk=step.pk), Step.objects.get(pk=step.pk)
+
+    assert first.mark_open() is True
+    assert second.mark_open() is False
+    assert second.status == Step.Status.OPEN  # it reads the step as it now is
+    kinds = step.events.exclude(kind=StepEvent.Kind.COMMITTED).order_by("pk")
+    assert list(kinds.values_list("kind", flat=True)) == [
+        StepEvent.Kind.DONE,
+        StepEvent.Kind.REOPENED,
+    ]
+
+
+def test_two_drops_at_once_drop_once(plan):
+    step = plan.add_step("Ring the bank", datetime.date(2026, 12, 10))
+    first, second = Step.objects.get(pk=step.pk), Step.objects.get(pk=step.pk)
+
+    assert first.mark_dropped("no time") is True
+    assert second.mark_dropped("changed my mind") is False
+    drops = step.events.filter(kind=StepEvent.Kind.DROPPED)
+    assert list(drops.values_list("reason", flat=True)) == ["no time"]
+    step.refresh_from_db()
+    assert (step.status, step.checkup_due) == (Step.Status.DROPPED, None)
+
+
+def test_reopening_makes_the_check_up_due_again(plan):
+    step = plan.add_step("Ring the bank", datetime.date(2026, 12, 10))
+    due = step.checkup_due
+    step.mark_dropped()
+    Step.objects.get(pk=step.pk).mark_open()
+    step.refresh_from_db()
+    assert step.checkup_due == due is not None
+
+
+def test_two_moves_at_once_record_the_date_each_moved_from(plan):
+    step = plan.add_step("Ring the bank", datetime.date(2026, 12, 10))
+    first, second = Step.objects.get(pk=step.pk), Step.objects.get(pk=step.pk)
+
+    first.reschedule(datetime.date(2026, 12, 14), "busy")
+    second.reschedule(datetime.date(2026, 12, 20), "busier")
+
+    moves = (
+        step.events.filter(kind=StepEvent.Kind.RESCHEDULED)
+        .order_by("pk")
+        .values_list("old_date", "new_date")
+    )
+    assert list(moves) == [
+        (datetime.date(2026, 12, 10), datetime.date(2026, 12, 14)),
+        (datetime.date(2026, 12, 14), datetime.date(2026, 12, 20)),
+    ]
