@@ -9,7 +9,7 @@ from careerplan.forms import editable
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def profile(request):
     user = request.user
     if request.method == "POST":

@@ -133,7 +133,7 @@ def buddy_invite(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def buddy_edit(request, code):
     buddyship = get_buddyship_for_planner(request, code)
     if not buddyship.is_live:
@@ -168,7 +168,7 @@ def buddy_preview(request, code):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def buddy_revoke(request, code):
     buddyship = get_buddyship_for_planner(request, code)
     if request.method == "POST":
@@ -254,7 +254,7 @@ def notes_seen(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def checkup_answer(request, code):
     step = get_step_for_owner(request, code)
     today = request.user.local_today()
@@ -360,7 +360,7 @@ def _open_invitation(request, token):
     return buddyship, None
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def invitation(request, token):
     buddyship, problem = _open_invitation(request, token)
     if problem:
@@ -403,7 +403,7 @@ def invitation(request, token):
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def invitation_decline(request, token):
     buddyship, problem = _open_invitation(request, token)
     if problem:
@@ -419,7 +419,7 @@ def invitation_decline(request, token):
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def invitation_follow(request, token):
     buddyship, problem = _open_invitation(request, token)
     if problem:
@@ -587,12 +587,12 @@ def _leave(request, buddyship, token=None):
 
 @buddy_page
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def leave(request, code):
     return _leave(request, get_buddyship_for_buddy(request, code))
 
 
 @buddy_page
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def link_leave(request, token):
     return _leave(request, get_buddyship_for_link(token), token=token)

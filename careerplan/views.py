@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
-from django.views.decorators.http import require_GET, require_safe
+from django.views.decorators.http import require_safe
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from careerplan.metrics import exposition, metrics_allowed
@@ -21,7 +21,7 @@ def home(request):
     return render(request, "home.html")
 
 
-@require_GET
+@require_safe
 def privacy(request):
     """What is stored, who sees what, the emails sent, and how to take it out or delete it."""
     return render(request, "privacy.html")
@@ -106,7 +106,7 @@ def broker_reachable(timeout=2):
         broker.ensure_connection(max_retries=1, interval_start=0, timeout=timeout)
 
 
-@require_GET
+@require_safe
 def metrics(request):
     """Prometheus figures (careerplan.metrics): for a scrape bearing METRICS_TOKEN or a
     staff member; 401 to anyone else."""
@@ -128,7 +128,7 @@ def _redact(url):
 
 
 @staff_member_required
-@require_GET
+@require_safe
 def status(request):
     db = settings.DATABASES["default"]
     context = {

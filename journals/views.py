@@ -73,7 +73,7 @@ def _written(request, entry, created, today):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def write(request):
     """Write about a day (today unless another past day is chosen)."""
     user = request.user
@@ -157,7 +157,7 @@ def entry_detail(request, code):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def entry_edit(request, code):
     entry = get_entry_for_owner(request, code)
     template = "journals/entry_form.html#entry-form" if request.htmx else None
@@ -176,7 +176,7 @@ def entry_edit(request, code):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def entry_delete(request, code):
     entry = get_entry_for_owner(request, code)
     if request.method == "POST":

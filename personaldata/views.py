@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from careerplan.access import get_by_code
 from careerplan.forms import posted
@@ -38,7 +38,7 @@ def _render_home(request, import_form=None, status=200):
 
 
 @login_required
-@require_GET
+@require_safe
 def data_home(request):
     return _render_home(request)
 
@@ -59,7 +59,7 @@ def export_start(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def export_status(request, code):
     export = _get_export_for_owner(request, code)
     context = {"export": export, "downloadable": export.is_downloadable()}
@@ -69,7 +69,7 @@ def export_status(request, code):
 
 
 @login_required
-@require_GET
+@require_safe
 def export_download(request, code):
     """The archive, to its owner only, until it expires (then 410)."""
     export = _get_export_for_owner(request, code)
@@ -110,7 +110,7 @@ def import_archive(request):
 
 @login_required
 @reauthentication_required(allow_get=True)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def delete_account(request):
     """What goes, and the button; posting needs a fresh sign-in (allauth's
     reauthentication), then closes the account and signs this browser out."""
@@ -124,6 +124,6 @@ def delete_account(request):
     return render(request, "personaldata/delete.html", {"form": form})
 
 
-@require_GET
+@require_safe
 def account_deleted(request):
     return render(request, "personaldata/deleted.html")

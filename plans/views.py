@@ -103,7 +103,7 @@ def plan_list(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def plan_create(request):
     form = PlanForm(posted(request))
     if request.method == "POST" and "check" not in request.POST and form.is_valid():
@@ -115,7 +115,7 @@ def plan_create(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def plan_edit(request, code):
     plan = get_plan_for_owner(request, code)
     form = PlanForm(posted(request), instance=editable(plan))
@@ -184,7 +184,7 @@ def plan_archive(request, code):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def plan_delete(request, code):
     plan = get_plan_for_owner(request, code)
     if request.method == "POST":

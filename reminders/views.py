@@ -40,9 +40,9 @@ def _render(request, forms, push_form=None, status=200):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def reminder_settings(request):
-    if request.method == "GET":
+    if request.method != "POST":
         return _render(request, _forms(request))
     forms = _forms(request, request.POST)
     if not all(form.is_valid() for form in forms):

@@ -253,7 +253,7 @@ def _edit_in_place(request, session, form, save, *, anchor, notice, fragment, **
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def obstacle_edit(request, code):
     obstacle = get_obstacle_for_owner(request, code)
     session = obstacle.session
@@ -330,7 +330,7 @@ def _refuse_if_committed(request, option, fragment):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def option_edit(request, code):
     option = get_option_for_owner(request, code)
     session = option.session

@@ -62,7 +62,7 @@ def _answer(request, step, *, origin="plan", focus=None, status=200, **extra):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def step_add(request, code):
     """Quick add on the plan page: a small step with a date, no GROW or tree needed."""
     plan = get_plan_for_owner(request, code)
@@ -83,7 +83,7 @@ def step_add(request, code):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def step_quick_add(request):
     """Quick add on the dashboard, where the person also picks the plan."""
     form = QuickStepForm(posted(request), user=request.user, auto_id="quick_%s")

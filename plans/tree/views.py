@@ -143,7 +143,7 @@ def _add_answers(request, plan, step):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def step_edit(request, code):
     step = get_step_for_owner(request, code)
     if request.method == "POST":
@@ -160,7 +160,7 @@ def step_edit(request, code):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def step_move(request, code):
     step = get_step_for_owner(request, code)
     if request.method == "POST":
@@ -206,7 +206,7 @@ def step_reorder(request, code):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def step_delete(request, code):
     step = get_step_for_owner(request, code)
     if request.method == "POST":
@@ -302,11 +302,11 @@ def _render_step_page(request, template, step, form, status, **extra):
     }
     if not request.htmx:
         return render(request, template, context, status=status)
-    if request.method == "GET" and form.fields:
+    if request.method != "POST" and form.fields:
         # The form replaced the menu the person used: the cursor goes to its first field.
         next(iter(form.fields.values())).widget.attrs["autofocus"] = True
     response = render(request, template + "#step-form", context, status=status)
-    if request.method == "GET":
+    if request.method != "POST":
         retarget(response, f"#step-{step.code} > details > form")
         reswap(response, "outerHTML")
     return response
