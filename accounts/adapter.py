@@ -1,8 +1,10 @@
 """allauth, the careerplan way: account emails in the site's own style, and a buddy's
 invitation that survives signing up and logging in."""
 
+from allauth.account import app_settings
 from allauth.account.adapter import DefaultAccountAdapter, get_adapter
 from allauth.mfa.adapter import DefaultMFAAdapter
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import User
@@ -18,6 +20,8 @@ ACCOUNT_EMAILS = {
     "account/email/unknown_account": "account-unknown",
     "account/email/account_already_exists": "account-exists",
 }
+# The longest address the email columns hold (allauth's EmailAddress, the account's).
+EMAIL_MAX_LENGTH = app_settings.EMAIL_MAX_LENGTH
 # The session key of an invitation the visitor opened and has not answered yet.
 PENDING_INVITATION = "buddy_invitation"
 
@@ -35,6 +39,17 @@ def forget_invitation(request):
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def clean_email(self, email):
+        """Every address allauth takes (sign-up, a new address, a password reset) fits
+        the column that stores it: a longer one was a 500 on the email page, and a reset
+        link sent to an address no account can have."""
+        email = super().clean_email(email)
+        if len(email) > EMAIL_MAX_LENGTH:
+            raise ValidationError(
+                f"An email address has at most {EMAIL_MAX_LENGTH} characters.", code="max_length"
+            )
+        return email
+
     def send_mail(self, template_prefix, email, context):
         name = ACCOUNT_EMAILS.get(template_prefix)
         if name is None:

@@ -200,3 +200,23 @@ def test_a_saved_alias_is_still_offered_and_accepted():
     assert form.fields["tz"].choices[0] == ("US/Eastern", "US/Eastern")
     bound = ProfileForm({"display_name": "Pat", "tz": "US/Eastern"}, instance=user)
     assert bound.is_valid(), bound.errors
+
+
+def test_an_address_too_long_to_store_is_refused_next_to_the_field(client):
+    user = UserFactory(email="known@example.com")
+    client.force_login(user)
+    long_address = "a" * 300 + "@example.com"
+
+    response = client.post("/accounts/email/", {"action_add": "", "email": long_address})
+
+    assert response.status_code == 422
+    assert "An email address has at most 254 characters." in response.text
+    assert long_address in response.text  # what was typed stays
+    assert user.emailaddress_set.count() == 1
+
+    client.logout()
+    mail.outbox.clear()
+    response = client.post("/accounts/password/reset/", {"email": long_address})
+    assert response.status_code == 422
+    assert "An email address has at most 254 characters." in response.text
+    assert mail.outbox == []
