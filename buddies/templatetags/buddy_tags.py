@@ -5,6 +5,7 @@ from django import template
 
 from buddies.access import invitations_for, supported_by
 from buddies.models import Note
+from buddies.receivers import buddies_to_tell
 from careerplan.pagecache import valid_until
 
 register = template.Library()
@@ -55,3 +56,10 @@ def supported_people(context):
     active buddy of (one query), so a buddy's home leads to the people they support."""
     user = context.get("user") or getattr(context.get("request"), "user", None)
     return {"supporting": list(supported_by(user))}
+
+
+@register.filter
+def has_buddy_to_tell(plan):
+    """True if a buddy hears about this plan's commitments and checks up on its steps
+    (buddies_to_tell): a page promises an email or a check-up only when someone gets it."""
+    return buddies_to_tell(plan).exists()

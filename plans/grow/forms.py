@@ -158,7 +158,7 @@ class GrowCommitForm(forms.Form):
     due_date = DateField(
         label="Completion date",
         widget=DateInput(),
-        help_text="The day it will be done by. Your buddy checks up the morning after.",
+        help_text="The day it will be done by.",
         error_messages={
             "required": "Give it a completion date: a step with a date gets done.",
             "invalid": "Enter a real date, like 2027-06-30.",

@@ -77,6 +77,21 @@ def test_the_planner_is_told_who_hears_of_a_commitment_and_only_then(plan, buddy
     assert commitment_notice(alone) == ""
 
 
+def test_the_grow_sheet_and_tree_promise_a_buddy_only_when_there_is_one(
+    plan, buddyship, owner_client
+):
+    from plans.models import GrowSession
+
+    session = GrowSession.objects.create(plan=plan, number=1)
+    pages = [f"/grow/{session.code}/", f"/plans/{plan.code}/tree/"]
+    promises = ["Your buddy gets one email", "your buddy hears about it"]
+    for url, promise in zip(pages, promises, strict=True):
+        assert promise in owner_client.get(url).text, url
+    buddyship.revoke()
+    for url, promise in zip(pages, promises, strict=True):
+        assert promise not in owner_client.get(url).text, url
+
+
 def test_a_commitment_after_the_email_went_starts_a_new_one(plan, buddyship, clock):
     plan.add_step("Visit three bookshops", DUE)
     clock.shift(dt.timedelta(minutes=5))
