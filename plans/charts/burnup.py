@@ -20,9 +20,13 @@ from careerplan.dates import clamp
 from plans.charts.wallchart import local_date
 from plans.models import State, counts_towards_progress, date_has_come, step_state
 
-WIDTH, HEIGHT = 640, 260
-# Room for the y labels on the left and the date labels underneath.
-MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 44, 16, 16, 36
+WIDTH, HEIGHT = 640, 270
+# Room for the y labels on the left, "Today" above and the date labels underneath (on a
+# phone the chart is drawn at about half size with its text at 21 units: wallchart.css).
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 44, 16, 28, 36
+# Half the width of the longest date label ("30 Sep 2027") at that size: a label is
+# centred on its day but kept this far from either edge, so none is cut off.
+HALF_LABEL = 64
 NICE_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000)
 MAX_Y_TICKS = 5
 X_TICKS = 5
@@ -95,6 +99,17 @@ class Line:
 class Tick:
     pos: float
     value: object
+    label: str = ""
+
+
+def date_labels(days):
+    """ "2 Dec", with the year where the axis starts and where it changes ("2 Dec 2026",
+    "1 Jan 2027"): a two-digit year read like a day of the month."""
+    labels, year = [], None
+    for day in days:
+        labels.append(f"{day.day} {day:%b}" + (f" {day.year}" if day.year != year else ""))
+        year = day.year
+    return labels
 
 
 @dataclass
@@ -190,7 +205,16 @@ def build_burnup(steps, today, zone):
     # Evenly spaced: a whole number of days apart, at most X_TICKS of them.
     every = max(1, -(-(span - 1) // (X_TICKS - 1)))
     tick_days = [start + timedelta(days=n) for n in range(0, span, every)]
-    chart.x_ticks = [Tick(pos=x(day), value=day) for day in tick_days]
+    # Each label is centred on its day's unit, as "Today" is, and kept off the edges.
+    unit = plot_w / span
+    chart.x_ticks = [
+        Tick(
+            pos=round(min(max(x(day) + unit / 2, HALF_LABEL), WIDTH - HALF_LABEL), 1),
+            value=day,
+            label=label,
+        )
+        for day, label in zip(tick_days, date_labels(tick_days), strict=True)
+    ]
     chart.planned = value_on(series["planned"], today)
     chart.due = value_on(series["due"], today)
     chart.done = value_on(series["done"], today)

@@ -9,11 +9,13 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from plans.charts.burnup import (
+    HALF_LABEL,
     build_burnup,
     build_on_time,
     build_progress,
     burnup_series,
     cumulative,
+    date_labels,
     nice_step,
     on_time_rate,
     value_on,
@@ -254,3 +256,21 @@ def test_the_date_labels_are_evenly_spaced_whole_days():
         assert len(gaps) == 1
         assert days[0] == chart.start
         assert 3 <= len(days) <= 5
+
+
+def test_date_labels_name_the_year_where_it_starts_and_changes():
+    days = [date(2026, 12, 2), date(2026, 12, 30), date(2027, 1, 27), date(2027, 2, 24)]
+    assert date_labels(days) == ["2 Dec 2026", "30 Dec", "27 Jan 2027", "24 Feb"]
+
+
+def test_date_labels_sit_on_their_day_and_inside_the_chart():
+    """Centred on the middle of their day, as "Today" is, and never cut at an edge."""
+    for last in (2, 5, 7, 400):
+        steps = [step(due=date(2027, 3, 1) + timedelta(days=last - 1), created=utc(2027, 3, 1))]
+        chart = build_burnup(steps, TODAY, LONDON)
+        unit = (chart.right - chart.left) / ((chart.end - chart.start).days + 1)
+        for tick in chart.x_ticks:
+            centre = chart.left + ((tick.value - chart.start).days + 0.5) * unit
+            inside = min(max(centre, HALF_LABEL), chart.width - HALF_LABEL)
+            assert tick.pos == round(inside, 1)
+            assert HALF_LABEL <= tick.pos <= chart.width - HALF_LABEL
