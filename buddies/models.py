@@ -82,6 +82,9 @@ class Buddyship(models.Model):
     created = models.DateTimeField(default=timezone.now)
     accepted = models.DateTimeField(null=True, blank=True)
     ended = models.DateTimeField(null=True, blank=True)
+    # It ended because the buddy closed their account (not because they left earlier):
+    # the planner's list says so, even once the purge has taken their name.
+    ended_by_closing = models.BooleanField("ended as the buddy closed their account", default=False)
 
     objects = BuddyshipQuerySet.as_manager()
 
@@ -109,13 +112,9 @@ class Buddyship(models.Model):
 
     @property
     def buddy_deleted_account(self):
-        """True if it ended because the buddy deleted their account: closing it (still
-        inactive) or purged (the row keeps FORMER_BUDDY and no address)."""
-        if self.status != Buddyship.Status.LEFT:
-            return False
-        if self.user_id is not None:
-            return not self.user.is_active
-        return self.name == FORMER_BUDDY and not self.email
+        """True if it ended because the buddy deleted their account (leave with
+        closing=True), whether the account is still being erased or purged."""
+        return self.status == Buddyship.Status.LEFT and self.ended_by_closing
 
     # How the planner's list of earlier buddies says each ended.
     ENDINGS = {
@@ -234,13 +233,19 @@ class Buddyship(models.Model):
             signals.ended_by_buddy.send(sender=Buddyship, buddyship=self)
         return True
 
-    def _end(self, status, now):
+    def _end(self, status, now, **fields):
         with transaction.atomic():
-            changed = Buddyship.objects.live().filter(pk=self.pk).update(status=status, ended=now)
+            changed = (
+                Buddyship.objects.live()
+                .filter(pk=self.pk)
+                .update(status=status, ended=now, **fields)
+            )
             # Links die with the buddyship, at once, even if the status changed elsewhere.
             self.revoke_links(now)
         if changed:
             self.status, self.ended = status, now
+            for name, value in fields.items():
+                setattr(self, name, value)
             versions.changed(self)
         return bool(changed)
 
@@ -248,14 +253,14 @@ class Buddyship(models.Model):
         """The planner ends the buddyship (or withdraws the invitation)."""
         return self._end(Buddyship.Status.REVOKED, now or timezone.now())
 
-    def leave(self, now=None):
-        """The buddy ends the buddyship (or closes their account); the planner is told by
-        email (ended_by_buddy), in the same transaction."""
+    def leave(self, now=None, closing=False):
+        """The buddy ends the buddyship, or closes their account (`closing`); the planner
+        is told by email (ended_by_buddy), in the same transaction."""
         now = now or timezone.now()
         if self.status != Buddyship.Status.ACTIVE:
             return False
         with transaction.atomic():
-            if not self._end(Buddyship.Status.LEFT, now):
+            if not self._end(Buddyship.Status.LEFT, now, ended_by_closing=closing):
                 return False
             signals.ended_by_buddy.send(sender=Buddyship, buddyship=self)
         return True

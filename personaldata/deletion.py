@@ -56,7 +56,7 @@ def close_account(user, now=None):
                 rows.enqueue(Notification.Kind.FAREWELL, buddyship, rows.farewell_key())
         # Leaving writes the planner's email (buddies.receivers.tell_planner).
         for buddyship in Buddyship.objects.live().filter(user=user).select_related("planner"):
-            buddyship.leave(now)
+            buddyship.leave(now, closing=True)
         CalendarFeed.objects.filter(owner=user).delete()
         delete_exports(DataExport.objects.filter(user=user))
         Closure.objects.create(user=user, requested=now, purge_after=now + PURGE_AFTER)

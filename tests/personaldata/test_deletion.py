@@ -19,6 +19,8 @@ from personaldata import deletion, jobs
 from personaldata.models import Closure, DataExport
 from personaldata.registry import models_reaching_the_user
 from plans.calendar.models import CalendarFeed
+from tests.buddies.conftest import make_buddyship
+from tests.factories import PlanFactory
 from tests.personaldata.conftest import MARKER, signed_in
 from tests.personaldata.test_export import rows_reaching
 
@@ -203,6 +205,30 @@ def test_the_planners_of_a_deleted_buddy_keep_their_own_rows(purged):
     page = client.get(reverse("buddies-list")).content.decode()
     assert f"{FORMER_BUDDY}: deleted their account" in page
     assert "()" not in page
+
+
+def test_a_buddy_who_left_before_closing_their_account_is_remembered_as_leaving(
+    world, send_requests
+):
+    """The planner's list keeps how each buddyship ended: one the buddy had left days
+    before does not become "deleted their account" when the purge takes their name."""
+    earlier = make_buddyship(
+        world.planner,
+        [PlanFactory(owner=world.planner, goal="I will be running a pottery studio")],
+        user=world.person,
+        name="Petra, earlier",
+        email="petra.earlier@example.com",
+    )
+    assert earlier.leave()
+    deletion.close_account(world.person)
+    send_pending()
+    assert jobs.tidy()["purged"] == 1
+
+    client = Client()
+    client.force_login(world.planner)
+    page = client.get(reverse("buddies-list")).content.decode()
+    assert page.count(f"{FORMER_BUDDY}: deleted their account") == 1
+    assert f"{FORMER_BUDDY}: stopped being your buddy" in page
 
 
 def test_ending_sessions_takes_their_copies_in_the_shared_cache_too(settings, world):
