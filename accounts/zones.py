@@ -48,6 +48,12 @@ def label(zone):
     return " / ".join(zone.split("/")[1:]).replace("_", " ") or zone
 
 
+def zone_name(zone):
+    """A zone as the profile's list names it: "Berlin (Europe)", not "Europe/Berlin"."""
+    name = label(zone)
+    return name if name == zone else f"{name} ({zone.split('/')[0]})"
+
+
 @cache
 def zone_choices():
     """Grouped choices for a select: UTC first, then each region's zones by name."""

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.zones import zone_name
 from careerplan.access import get_by_code
 from careerplan.forms import posted
 from personaldata import deletion, jobs
@@ -101,7 +102,7 @@ def import_archive(request):
                 request,
                 f"Restored {plans} plan{'s' * (plans != 1)} and {entries} journal "
                 f"entr{'ies' if entries != 1 else 'y'}; your name is now "
-                f"{account.display_name or 'empty'} and your time zone {account.tz}, "
+                f"{account.display_name or 'empty'} and your time zone {zone_name(account.tz)}, "
                 f"as in the archive.",
             )
             return redirect("plans-dashboard")

@@ -220,3 +220,11 @@ def test_an_address_too_long_to_store_is_refused_next_to_the_field(client):
     assert response.status_code == 422
     assert "An email address has at most 254 characters." in response.text
     assert mail.outbox == []
+
+
+def test_a_zone_is_named_as_the_profile_lists_it():
+    from accounts.zones import zone_name
+
+    assert zone_name("Europe/Berlin") == "Berlin (Europe)"
+    assert zone_name("America/Argentina/Buenos_Aires") == "Argentina / Buenos Aires (America)"
+    assert zone_name("UTC") == "UTC"

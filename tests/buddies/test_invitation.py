@@ -227,6 +227,10 @@ def test_decline_asks_first_then_declines(client, invited):
     buddyship.refresh_from_db()
     assert buddyship.status == Buddyship.Status.DECLINED
     assert client.post(url("buddies-invitation", token)).status_code == 410
+    # Opened again later, the link says what became of it.
+    again = client.get(url("buddies-invitation", token))
+    assert "It was declined on" in again.text
+    assert "ask Olivia Owner to invite you again" in again.text
 
 
 def test_follow_without_an_account_gives_a_private_link_by_email(client, invited, plan):

@@ -157,7 +157,7 @@ def test_the_page_says_a_restore_replaces_the_name_and_zone_and_the_message_says
     [message] = [str(m) for m in response.context["messages"]]
     assert message == (
         "Restored 1 plan and 1 journal entry; your name is now Petra Person and your time "
-        "zone Europe/London, as in the archive."
+        "zone London (Europe), as in the archive."
     )
 
 

@@ -61,7 +61,7 @@ def test_the_page_shows_each_reminder_with_its_defaults_in_the_planners_zone(sig
     assert not is_checked(html, "next_step-enabled")
     assert not is_checked(html, "journal-enabled")
     assert 'value="07:30"' in input_tag(html, "morning-at")
-    assert "Europe/London" in html
+    assert "London (Europe)" in html
     assert "Next: Monday 9 March, 08:00" in html  # shown in the planner's zone
     assert reverse("plans-calendar") in html
 
