@@ -125,7 +125,7 @@ def test_invitation_email_lists_the_plans_and_what_is_committed_to_from_today(
     [message] = mail.outbox
     for body in (message.body, html_of(message)):
         assert f"Their goal: {plan.goal}" in body.replace("<strong>", "").replace("</strong>", "")
-        assert f"by {date_format(plan.target_date, 'j F Y')}" in body
+        assert f"target date: {date_format(plan.target_date, 'j F Y')}" in body
         assert (
             "Call Ana about the shop, by "
             + date_format(today + datetime.timedelta(days=4), "l j F Y")
