@@ -30,6 +30,7 @@ def _render(request, forms, push_form=None, status=200):
         form.next_send = next_send(form.instance, now)
     context = {
         "forms": forms,
+        "refused": [form for form in forms if form.errors],
         "push_form": push_form,
         "vapid_key": push.application_server_key(),
         "subscriptions": list(
@@ -45,7 +46,12 @@ def reminder_settings(request):
     if request.method != "POST":
         return _render(request, _forms(request))
     forms = _forms(request, request.POST)
-    if not all(form.is_valid() for form in forms):
+    refused = [form for form in forms if not form.is_valid()]
+    if refused:
+        # On a phone the boxes run far down: the cursor goes to the first refused field,
+        # and the top of the page says which boxes need a look.
+        first = next(name for name in refused[0].errors if name in refused[0].fields)
+        refused[0].fields[first].widget.attrs["autofocus"] = True
         return _render(request, forms, status=422)
     for form in forms:
         form.save()

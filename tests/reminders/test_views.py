@@ -113,8 +113,13 @@ def test_bad_input_is_refused_next_to_its_field_and_kept(signed_in, planner, fie
     assert is_checked(html, "journal-enabled")
     if field.endswith("-at"):
         assert f'value="{value}"' in tag
-    # Nothing was saved, not even the valid parts.
+    # Nothing was saved, not even the valid parts; the top of the page says so, and
+    # the cursor waits in the refused field.
     assert not reminder(planner, Kind.JOURNAL).enabled
+    kind = field.split("-")[0]
+    assert "Nothing was saved: check " in html
+    assert f'<a href="#reminder-{kind}">' in html
+    assert "autofocus" in tag
 
 
 def test_a_change_of_zone_moves_every_reminder(planner, clock):
