@@ -84,7 +84,10 @@ class Buddyship(models.Model):
     ended = models.DateTimeField(null=True, blank=True)
     # It ended because the buddy closed their account (not because they left earlier):
     # the planner's list says so, even once the purge has taken their name.
-    ended_by_closing = models.BooleanField("ended as the buddy closed their account", default=False)
+    # (db_default too: rows written in bulk, as bench/seed.py writes them, get it.)
+    ended_by_closing = models.BooleanField(
+        "ended as the buddy closed their account", default=False, db_default=False
+    )
 
     objects = BuddyshipQuerySet.as_manager()
 

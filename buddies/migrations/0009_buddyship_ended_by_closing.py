@@ -23,7 +23,9 @@ class Migration(migrations.Migration):
             model_name="buddyship",
             name="ended_by_closing",
             field=models.BooleanField(
-                default=False, verbose_name="ended as the buddy closed their account"
+                db_default=False,
+                default=False,
+                verbose_name="ended as the buddy closed their account",
             ),
         ),
         migrations.RunPython(mark_closed_accounts, migrations.RunPython.noop),
