@@ -77,6 +77,8 @@ def world():
             ("your-data", "/accounts/data/"),
             ("two-factor", "/accounts/2fa/"),
             ("profile", "/accounts/profile/"),
+            ("email-address", "/accounts/email/"),
+            ("delete-account", "/accounts/data/delete/"),
         ],
         "buddy": [
             ("dashboard", "/dashboard/"),
