@@ -209,7 +209,12 @@ def buddy_resend(request, code):
         return redirect("buddies-list")
     sent = buddyship.invitation_sent()
     if sent and timezone.now() - sent < RESEND_INTERVAL:
-        messages.info(request, f"The invitation to {buddyship.name} went out a moment ago.")
+        minutes = int(RESEND_INTERVAL.total_seconds() // 60)
+        messages.info(
+            request,
+            f"The invitation to {buddyship.name} was sent less than {minutes} minutes ago: "
+            "you can send it again after that.",
+        )
         return redirect("buddies-list")
     buddyship.issue_invitation()
     messages.success(
@@ -454,7 +459,7 @@ def invitation_answer(request, code, answer):
             )
             return redirect("buddies-progress", buddyship.code)
     elif buddyship.decline():
-        messages.success(request, f"You declined {planner}'s invitation.")
+        messages.success(request, f"You declined {planner}'s invitation; we have let them know.")
         return redirect("buddies-list")
     messages.info(request, f"{planner}'s invitation can no longer be answered.")
     return redirect("buddies-list")

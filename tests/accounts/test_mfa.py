@@ -145,7 +145,13 @@ def test_with_two_factor_on_a_change_of_address_says_how(totp_user):
     client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
     client.post("/accounts/2fa/authenticate/", {"code": current_code(secret)})
 
+    page = client.get("/accounts/email/").text
+    # Said before anything is typed; the form to change it is not offered.
+    assert "Two-factor sign-in is on, so your address cannot be changed here" in page
+    assert "Change my address" not in page
+
     response = client.post("/accounts/email/", {"action_add": "", "email": "tara.new@example.com"})
 
-    assert "turn it off on the two-factor page, change the address" in response.text
+    assert response.status_code == 422
+    assert "Two-factor sign-in is on, so your address cannot be changed here" in response.text
     assert list(user.emailaddress_set.values_list("email", flat=True)) == [user.email]

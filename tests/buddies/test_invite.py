@@ -315,7 +315,7 @@ def test_resend_a_moment_later_sends_nothing_more(owner, owner_client, plan):
     response = owner_client.post(reverse("buddies-resend", args=[buddyship.code]), follow=True)
 
     assert Notification.objects.count() == 1
-    assert "went out a moment ago" in response.text
+    assert "was sent less than 2 minutes ago: you can send it again after that" in response.text
 
 
 def test_resend_to_someone_who_unsubscribed_keeps_their_link_and_says_why(
@@ -334,7 +334,7 @@ def test_resend_to_someone_who_unsubscribed_keeps_their_link_and_says_why(
         assert "still works until 8 December 2026" in page.text
         Client().post(unsubscribe)
         listing = owner_client.get(reverse("buddies-list"))
-        assert "none: they asked for no emails from careerplan" in listing.text
+        assert "none: they asked for no emails about you" in listing.text
         response = owner_client.post(reverse("buddies-resend", args=[buddyship.code]), follow=True)
 
     assert "asked for no more emails from careerplan about you" in response.text
@@ -343,8 +343,14 @@ def test_resend_to_someone_who_unsubscribed_keeps_their_link_and_says_why(
     # The link they have still opens the invitation.
     assert Client().get(reverse("buddies-invitation", args=[token])).status_code == 200
 
+    # Opened again, the page still speaks of the invitation, not of check-ups.
+    again = Client().get(unsubscribe).text
+    assert "Nothing more about Olivia Owner\u2019s invitation will be sent" in again
+    assert "check-ups" not in again.lower()
+
     # They change their mind: the emails are on again, and a re-send goes out.
-    Client().post(unsubscribe, {"resubscribe": "1"})
+    on = Client().post(unsubscribe, {"resubscribe": "1"}).text
+    assert "Olivia Owner can send the invitation to" in on
     buddyship.refresh_from_db()
     assert buddyship.unsubscribed is None
 

@@ -288,7 +288,7 @@ def test_one_click_unsubscribe_needs_no_cookie_or_csrf_token(buddyship):
             content_type="application/x-www-form-urlencoded",
         )
     assert response.status_code == 200
-    assert "You won\u2019t get more reminders about Olivia Owner" in response.content.decode()
+    assert "You won\u2019t get more emails about Olivia Owner" in response.content.decode()
     buddyship.refresh_from_db()
     assert buddyship.unsubscribed == AFTER
 
@@ -297,9 +297,7 @@ def test_a_buddy_who_unsubscribed_can_turn_the_emails_back_on(client, buddyship,
     url = unsubscribe_url(buddyship)
     client.post(url)
     # The planner's list says so at once (the page is not served stale from the cache).
-    assert (
-        "they asked for no emails from careerplan" in owner_client.get(reverse("buddies-list")).text
-    )
+    assert "they asked for no emails about you" in owner_client.get(reverse("buddies-list")).text
     page = client.get(url).text
     assert "Send me the emails again" in page
     response = client.post(url, {"resubscribe": "1"})
@@ -308,8 +306,7 @@ def test_a_buddy_who_unsubscribed_can_turn_the_emails_back_on(client, buddyship,
     buddyship.refresh_from_db()
     assert buddyship.unsubscribed is None
     assert (
-        "they asked for no emails from careerplan"
-        not in owner_client.get(reverse("buddies-list")).text
+        "they asked for no emails about you" not in owner_client.get(reverse("buddies-list")).text
     )
 
 

@@ -88,7 +88,7 @@ def test_buddy_unsubscribes_from_the_email_and_a_broken_link_says_so(
     screenshot("mail-3-unsubscribe-confirm")
     page.get_by_role("button", name="Unsubscribe").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "You won\u2019t get more reminders about Olivia Owner"
+        "You won\u2019t get more emails about Olivia Owner"
     )
     screenshot("mail-4-unsubscribed")
     assert Buddyship.objects.get().unsubscribed is not None

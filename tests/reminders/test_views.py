@@ -308,3 +308,11 @@ def test_other_reminders_show_their_next_instant(planner):
 
     assert next_send(morning, timezone.now()) == morning.next_due
     assert next_send(reminder(planner, Kind.JOURNAL), timezone.now()) is None
+
+
+def test_two_refused_boxes_are_named_as_a_sentence(signed_in):
+    data = {**DEFAULTS, "journal-enabled": "on", "morning-at": "24:00", "journal-at": ""}
+    html = signed_in.post(URL, data).text
+    assert 'the morning email</a> and <a href="#reminder-journal">the journal nudge</a> below.' in (
+        html
+    )
