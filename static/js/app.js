@@ -68,10 +68,18 @@
   document.addEventListener("cp-focus", function (event) {
     var selector = event.detail.selector;
     moveFocus(document.querySelector(selector));
-    // Once more after the swap's last steps, should anything have taken the focus away.
+    // Once more after the swap's last steps, should anything have taken the focus away;
+    // but not from the person: a key pressed or a tap meanwhile (a quick Tab to the next
+    // button) is theirs to keep.
+    var moved = false;
+    function byPerson() { moved = true; }
+    document.addEventListener("keydown", byPerson, true);
+    document.addEventListener("pointerdown", byPerson, true);
     window.setTimeout(function () {
+      document.removeEventListener("keydown", byPerson, true);
+      document.removeEventListener("pointerdown", byPerson, true);
       var target = document.querySelector(selector);
-      if (target && document.activeElement !== target) moveFocus(target);
+      if (!moved && target && document.activeElement !== target) moveFocus(target);
     }, 50);
   });
 

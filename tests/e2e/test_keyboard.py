@@ -123,3 +123,23 @@ def test_build_a_branch_of_the_tree_with_the_keyboard(page, screenshot):
     summary = page.locator(f"#step-{leaf.code} > details > summary")
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("Borrow a bookkeeping book")
+
+
+def test_a_tab_pressed_right_after_an_answer_is_not_taken_back(page):
+    """The focus goes to the next question after an answer, and a check 50 ms later puts
+    it back if the swap took it away; a key the person pressed meanwhile is theirs."""
+    user = UserFactory(email="kim@example.com", tz="Europe/Paris")
+    plan = PlanFactory(owner=user, goal="I will be keeping the books for small shops")
+    log_in(page, user.email)
+    page.goto(f"/plans/{plan.code}/tree/")
+    tab_to(page, "No, something comes first")
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("What would I have to have done first?")).to_be_focused()
+    settled(page)
+    page.keyboard.type("Learn bookkeeping")
+    tab_to(page, "Add these", limit=3)
+    page.keyboard.press("Enter")
+    expect(page.locator("#guide-heading")).to_be_focused()
+    page.keyboard.press("Tab")  # at once, inside the 50 ms
+    page.wait_for_timeout(200)
+    assert page.evaluate("document.activeElement.id") != "guide-heading"
