@@ -52,7 +52,11 @@ def test_dashboard_and_plan_open_offline_with_a_banner(browser, live_server):
         page.get_by_role("button", name="Sign In", exact=True).click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("Hello, Omar Offline")
         # Wait for the worker to take control, then see the pages once through it.
-        page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller")
+        # A function, not an expression: Playwright evaluates an expression with eval in
+        # the page, which the page's CSP (no 'unsafe-eval') refuses.
+        page.wait_for_function(
+            "() => Boolean(navigator.serviceWorker && navigator.serviceWorker.controller)"
+        )
         page.goto("/dashboard/")
         page.goto(f"/plans/{plan.code}/")
         expect(page.locator("[data-offline-banner]")).to_be_hidden()
