@@ -75,11 +75,11 @@ def _render_list(request, form, status=200):
     shared = Prefetch("plans", to_attr="shared_plans")
     mine = Buddyship.objects.filter(planner=planner).prefetch_related(shared, live_links)
     live = list(mine.live().order_by("status", "name", "pk"))
-    # Ended rows show a name, an address, how and when: none of the prefetches.
+    # Ended rows show a name, an address, how and when (buddyship fields only): none of
+    # the prefetches.
     ended = list(
         Buddyship.objects.filter(planner=planner)
         .exclude(status__in=[Buddyship.Status.INVITED, Buddyship.Status.ACTIVE])
-        .select_related("user")
         .order_by("-ended", "-pk")[:ENDED_SHOWN]
     )
     supporting = list(supported_by(planner))

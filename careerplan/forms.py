@@ -22,3 +22,13 @@ def posted(request):
     it were a GET; bound to the empty data it is refused with each field's error (422).
     """
     return request.POST if request.method == "POST" else None
+
+
+def autofocus_first_error(form):
+    """Open the page with the cursor in the form's first refused field (no script
+    needed); return the names of the refused fields. Django itself marks each refused
+    input aria-invalid and points its aria-describedby at the message."""
+    refused = [name for name in form.errors if name in form.fields]
+    if refused:
+        form.fields[refused[0]].widget.attrs["autofocus"] = True
+    return refused

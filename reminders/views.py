@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from careerplan.access import get_by_code
+from careerplan.forms import autofocus_first_error
 from reminders import push
 from reminders.forms import PushSubscriptionForm, ReminderForm
 from reminders.kinds import next_send
@@ -50,8 +51,7 @@ def reminder_settings(request):
     if refused:
         # On a phone the boxes run far down: the cursor goes to the first refused field,
         # and the top of the page says which boxes need a look.
-        first = next(name for name in refused[0].errors if name in refused[0].fields)
-        refused[0].fields[first].widget.attrs["autofocus"] = True
+        autofocus_first_error(refused[0])
         return _render(request, forms, status=422)
     for form in forms:
         form.save()

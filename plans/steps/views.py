@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from careerplan.dates import date_from_query
-from careerplan.forms import editable, posted
+from careerplan.forms import autofocus_first_error, editable, posted
 from careerplan.htmx import page_update
 from plans.access import get_plan_for_owner, get_step_for_owner
 from plans.steps.forms import DropForm, QuickStepForm, RescheduleForm, StepEditForm, StepForm
@@ -102,16 +102,11 @@ def step_quick_add(request):
 
 
 def _focus_first_error(form):
-    """`form` drawn by plans/_field.html as refused: each refused input marked invalid and
-    pointing at its message, the first one focused when the page opens (no script)."""
-    refused = [name for name in form.errors if name in form.fields]
-    for name in refused:
+    """`form` drawn by plans/_field.html as refused: each refused input styled invalid
+    (crispy does this for its own forms), the first one focused when the page opens."""
+    for name in autofocus_first_error(form):
         attrs = form.fields[name].widget.attrs
         attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
-        attrs["aria-invalid"] = "true"
-        attrs["aria-describedby"] = f"{form[name].auto_id}_error"
-    if refused:
-        form.fields[refused[0]].widget.attrs["autofocus"] = True
     return form
 
 
