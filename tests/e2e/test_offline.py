@@ -51,12 +51,17 @@ def test_dashboard_and_plan_open_offline_with_a_banner(browser, live_server):
         page.locator("#id_password").fill("correct horse battery")
         page.get_by_role("button", name="Sign In", exact=True).click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("Hello, Omar Offline")
-        # Wait for the worker to take control, then see the pages once through it.
-        # A function, not an expression: Playwright evaluates an expression with eval in
-        # the page, which the page's CSP (no 'unsafe-eval') refuses.
-        page.wait_for_function(
-            "() => Boolean(navigator.serviceWorker && navigator.serviceWorker.controller)"
+        # Wait for the worker to be installed (it fetches the shell first: slow on a busy
+        # machine) and active, then for a page it controls, and see the pages once
+        # through it. Functions, not expressions: Playwright evaluates an expression with
+        # eval in the page, which the page's CSP (no 'unsafe-eval') refuses.
+        page.evaluate(
+            "() => { navigator.serviceWorker.ready.then(() => { window.workerReady = true; }); }"
         )
+        page.wait_for_function("() => window.workerReady === true", timeout=30_000)
+        if not page.evaluate("() => Boolean(navigator.serviceWorker.controller)"):
+            page.reload()
+        page.wait_for_function("() => Boolean(navigator.serviceWorker.controller)")
         page.goto("/dashboard/")
         page.goto(f"/plans/{plan.code}/")
         expect(page.locator("[data-offline-banner]")).to_be_hidden()
