@@ -563,6 +563,20 @@ class Notification(models.Model):
     # The note each one-click answer from an email leaves the planner.
     ANSWER_NOTES = {"ask": Note.Kind.ASK, "cheer": Note.Kind.CHEER, "confirm": Note.Kind.CONFIRM}
 
+    class Refusal(models.TextChoices):
+        """Why a buddy's one-click answer from an email is not recorded."""
+
+        ENDED = "ended", "The buddy is no longer an active buddy, or an account was closed"
+        NOT_SHARED = "not_shared", "The planner no longer shares the step's plan"
+        ARCHIVED = "archived", "The planner archived the step's plan"
+        STALE = "stale", "The step moved on so that the answer no longer fits"
+        ANSWERED = "answered", "This answer was given from this email already"
+
+    class AnswerRefused(Exception):
+        def __init__(self, refusal):
+            super().__init__(refusal.label)
+            self.refusal = refusal
+
     @staticmethod
     def answer_fits(action, step):
         """False when the step has moved on so that `action` no longer makes sense: a
@@ -572,23 +586,45 @@ class Notification(models.Model):
             return True
         return step is not None and step.status != Step.Status.DROPPED
 
+    def answer_refusal(self, action):
+        """Why the buddy's one-click `action` from this email cannot be recorded, as a
+        Refusal, or None if it can: the one rule for the answer page and for
+        record_answer, which asks again under its lock on the rows as they are then."""
+        buddyship = self.buddyship
+        if not buddyship.is_current:
+            return self.Refusal.ENDED
+        step = self.step
+        if step is not None:
+            if not buddyship.plans.filter(pk=step.plan_id).exists():
+                return self.Refusal.NOT_SHARED
+            if step.plan.status == Plan.Status.ARCHIVED:
+                return self.Refusal.ARCHIVED
+        if not self.answer_fits(action, step):
+            return self.Refusal.STALE
+        return None
+
+    def answered(self, action):
+        """When this answer was given from this email (an ISO date-time), or None."""
+        return self.payload.get("answered", {}).get(action)
+
     def record_answer(self, action, text, now=None):
         """Leave the planner the buddy's one-click answer to this email, once per email and
-        answer; return the note, or None if this answer was given already (a replayed
-        POST, a second tab), the buddy is no longer active, or the answer no longer fits
-        the step (answer_fits, on the step as it is now)."""
+        answer, and return the note; raise AnswerRefused if it cannot be recorded
+        (answer_refusal, on the rows as they are under the lock, or already answered: a
+        replayed POST, a second tab)."""
         now = now or timezone.now()
         with transaction.atomic():
-            # Lock the row so two POSTs at once cannot both see "not answered yet".
-            locked = Notification.objects.select_for_update().get(pk=self.pk)
-            answered = locked.payload.get("answered", {})
-            if action in answered:
-                return None
-            if not Buddyship.objects.active().filter(pk=locked.buddyship_id).exists():
-                return None
-            step = Step.objects.filter(pk=locked.step_id).first() if locked.step_id else None
-            if not self.answer_fits(action, step):
-                return None
+            # Lock the row so two POSTs at once cannot both see "not answered yet", and
+            # read the buddyship, step and plan afresh, as they are now.
+            locked = (
+                Notification.objects.select_for_update(of=("self",))
+                .select_related("buddyship__planner", "buddyship__user", "step__plan")
+                .get(pk=self.pk)
+            )
+            if locked.answered(action):
+                raise self.AnswerRefused(self.Refusal.ANSWERED)
+            if refusal := locked.answer_refusal(action):
+                raise self.AnswerRefused(refusal)
             note = Note.objects.create(
                 buddyship_id=locked.buddyship_id,
                 step_id=locked.step_id,
@@ -596,6 +632,7 @@ class Notification(models.Model):
                 text=text,
                 created=now,
             )
+            answered = locked.payload.get("answered", {})
             locked.payload = {**locked.payload, "answered": {**answered, action: now.isoformat()}}
             locked.save(update_fields=["payload"])
         self.payload = locked.payload

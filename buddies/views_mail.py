@@ -11,9 +11,9 @@ from django.views.decorators.http import require_http_methods
 
 from buddies import links
 from buddies.forms import NoteTextForm
+from buddies.models import Notification
 from buddies.outbox.kinds import KINDS
 from careerplan.forms import posted
-from plans.models import Plan
 
 
 def private(response):
@@ -83,55 +83,22 @@ def mail_action(request, token):
             "This buddyship has ended or the account was closed, so nothing was sent.",
             410,
         )
-    buddyship = notification.buddyship
-    if not buddyship.is_current:
-        return problem_page(
-            request,
-            "This link no longer works",
-            f"You are no longer {buddyship.planner.display_name}\u2019s buddy, "
-            "so nothing was sent.",
-            410,
-        )
-    step = notification.step
-    if step is not None and not buddyship.plans.filter(pk=step.plan_id).exists():
-        return problem_page(
-            request,
-            "This link no longer works",
-            f"{buddyship.planner.display_name} no longer shares this plan with you, so "
-            "nothing was sent.",
-            410,
-        )
-    if step is not None and step.plan.status == Plan.Status.ARCHIVED:
-        return problem_page(
-            request,
-            "This plan is put aside",
-            f"{buddyship.planner.display_name or 'Your friend'} has archived this plan, so "
-            "nothing was sent. Their progress page shows what they are working on now.",
-            410,
-        )
     if action not in KINDS[notification.kind].actions:
         return problem_page(
             request, "This link doesn\u2019t work", "This email offers no such answer.", 400
         )
-    if not notification.answer_fits(action, step):
-        return _answer_gone_stale(request, buddyship)
+    if refusal := notification.answer_refusal(action):
+        return _refused(request, notification, refusal)
     form = NoteTextForm(posted(request))
     status = 200
     if request.method == "POST":
         if not form.is_valid():
             status = 422
         else:
-            note = notification.record_answer(action, form.cleaned_data["text"])
-            if note is None and not notification.answer_fits(action, _fresh(step)):
-                return _answer_gone_stale(request, buddyship)
-            if note is None:
-                return problem_page(
-                    request,
-                    "Already sent",
-                    "You already answered this way from this email, so nothing more was "
-                    "sent. Thank you!",
-                    409,
-                )
+            try:
+                note = notification.record_answer(action, form.cleaned_data["text"])
+            except Notification.AnswerRefused as error:
+                return _refused(request, notification, error.refusal)
             return private(
                 render(
                     request,
@@ -139,32 +106,50 @@ def mail_action(request, token):
                     _context(notification, action, note=note),
                 )
             )
-    answered = notification.payload.get("answered", {}).get(action)
     return private(
         render(
             request,
             "buddies/mail/action.html",
-            _context(notification, action, form=form, answered=answered),
+            _context(notification, action, form=form, answered=notification.answered(action)),
             status=status,
         )
     )
 
 
-def _fresh(step):
-    if step is None:
-        return None
-    step.refresh_from_db(fields=["status"])
-    return step
-
-
-def _answer_gone_stale(request, buddyship):
-    return problem_page(
-        request,
-        "Nothing to confirm",
-        f"{buddyship.planner.display_name or 'Your friend'} dropped this step, so there is "
-        "nothing to confirm, and nothing was sent.",
-        409,
-    )
+def _refused(request, notification, refusal):
+    """The page for an answer the model refused (Notification.answer_refusal)."""
+    display_name = notification.buddyship.planner.display_name
+    name = display_name or "Your friend"
+    Refusal = Notification.Refusal
+    title, message, status = {
+        Refusal.ENDED: (
+            "This link no longer works",
+            f"You are no longer {display_name or 'your friend'}\u2019s buddy, so nothing was sent.",
+            410,
+        ),
+        Refusal.NOT_SHARED: (
+            "This link no longer works",
+            f"{name} no longer shares this plan with you, so nothing was sent.",
+            410,
+        ),
+        Refusal.ARCHIVED: (
+            "This plan is put aside",
+            f"{name} has archived this plan, so nothing was sent. Their progress page "
+            "shows what they are working on now.",
+            410,
+        ),
+        Refusal.STALE: (
+            "Nothing to confirm",
+            f"{name} dropped this step, so there is nothing to confirm, and nothing was sent.",
+            409,
+        ),
+        Refusal.ANSWERED: (
+            "Already sent",
+            "You already answered this way from this email, so nothing more was sent. Thank you!",
+            409,
+        ),
+    }[refusal]
+    return problem_page(request, title, message, status)
 
 
 def _context(notification, action, **extra):

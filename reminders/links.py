@@ -84,27 +84,42 @@ def _uuid(value):
         return None
 
 
+def done_refusal(notification, step):
+    """Why the "Done" link for `step` in this email cannot tick it off now, or None if it
+    can: "closed" (the account is deactivated), "used" (this link was used already), or
+    the step's status when it is not open ("done", "dropped"). The one rule for the
+    link's page and for done_from_email, which asks again under its lock."""
+    if not notification.user.is_active:
+        return "closed"
+    if str(step.code) in notification.payload.get("done", {}):
+        return "used"
+    if step.status != Step.Status.OPEN:
+        return step.status
+    return None
+
+
 def done_from_email(notification, step, now=None):
     """Tick `step` off from its email's "Done" link, once per email and step.
 
-    Return "ticked" when this click ticked it off, "used" when this link was used
-    already (a replayed POST, a second tab), or the step's status ("done", "dropped")
-    when it was not open.
+    Return "ticked" when this click ticked it off, or done_refusal's answer, on the rows
+    as they are under the lock, when it did not.
 
     1. Lock the email's row, so two POSTs at once cannot both see the link unused.
-    2. Check off the step (Step.mark_done, which tells the buddies), unless it is not open.
+    2. Check off the step (Step.mark_done, which tells the buddies), unless refused.
     3. Record the use in the row's payload, in the same transaction.
     """
     now = now or timezone.now()
     with transaction.atomic():
-        locked = Notification.objects.select_for_update().get(pk=notification.pk)
-        used = locked.payload.get("done", {})
-        if str(step.code) in used:
-            return "used"
+        locked = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .get(pk=notification.pk)
+        )
         step.refresh_from_db(fields=["status", "completed"])
-        if step.status != Step.Status.OPEN:
-            return step.status
+        if refusal := done_refusal(locked, step):
+            return refusal
         step.mark_done(now)
+        used = locked.payload.get("done", {})
         locked.payload = {**locked.payload, "done": {**used, str(step.code): now.isoformat()}}
         locked.save(update_fields=["payload"])
     notification.payload = locked.payload

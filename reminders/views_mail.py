@@ -13,7 +13,6 @@ from django.views.decorators.http import require_http_methods
 
 from buddies.links import BadLink
 from buddies.views_mail import bad_link_page, nothing_to_unsubscribe, private, problem_page
-from plans.models import Step
 from reminders import links
 from reminders.kinds import more_time_url
 
@@ -33,22 +32,20 @@ def mail_done(request, token):
             410,
         )
     notification, step = found
-    if not notification.user.is_active:
-        return problem_page(request, "This link no longer works", "The account is closed.", 410)
+    refusal = links.done_refusal(notification, step)
     context = {
         "step": step,
         "more_time_url": more_time_url(step, notification.user.local_today()),
         "step_url": reverse("plans-step-detail", args=[step.code]),
     }
-    if request.method == "POST":
-        outcome = links.done_from_email(notification, step)
-        if outcome != "ticked":
-            return _already(request, step, outcome)
-        return private(render(request, "reminders/mail/done.html", {**context, "done": True}))
-    if str(step.code) in notification.payload.get("done", {}):
-        return _already(request, step, "used")
-    if step.status != Step.Status.OPEN:
-        return _already(request, step, step.status)
+    if request.method == "POST" and refusal is None:
+        refusal = links.done_from_email(notification, step)
+        if refusal == "ticked":
+            return private(render(request, "reminders/mail/done.html", {**context, "done": True}))
+    if refusal == "closed":
+        return problem_page(request, "This link no longer works", "The account is closed.", 410)
+    if refusal:
+        return _already(request, step, refusal)
     return private(render(request, "reminders/mail/done.html", context))
 
 

@@ -411,7 +411,8 @@ def test_one_click_email_links_of_a_deactivated_account_act_no_more(world, clien
     assert client.get(url).status_code == 410
     assert client.post(url, {"text": "Well done!"}).status_code == 410
     assert not Note.objects.filter(buddyship=buddyship).exists()
-    assert notification.record_answer("cheer", "Well done!") is None
+    with pytest.raises(Notification.AnswerRefused):
+        notification.record_answer("cheer", "Well done!")
 
 
 def test_the_planner_s_preview_treats_a_deactivated_buddy_as_gone(world):

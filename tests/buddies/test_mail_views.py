@@ -255,8 +255,36 @@ def test_a_drop_between_the_page_and_the_press_is_seen_under_the_lock(checkup, s
     """The rule is checked again inside record_answer's transaction, on the step as it
     is then, not as the page loaded it."""
     step.mark_dropped()
-    assert checkup.record_answer("confirm", "well done") is None
+    with pytest.raises(Notification.AnswerRefused) as refused:
+        checkup.record_answer("confirm", "well done")
+    assert refused.value.refusal == Notification.Refusal.STALE
     assert checkup.record_answer("ask", "How did it go?") is not None
+
+
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [
+        (lambda buddyship, plan: buddyship.revoke(), Notification.Refusal.ENDED),
+        (lambda buddyship, plan: buddyship.plans.clear(), Notification.Refusal.NOT_SHARED),
+        (lambda buddyship, plan: plan.archive(), Notification.Refusal.ARCHIVED),
+        (
+            lambda buddyship, plan: (
+                type(plan.owner).objects.filter(pk=plan.owner_id).update(is_active=False)
+            ),
+            Notification.Refusal.ENDED,
+        ),
+    ],
+    ids=["revoked", "unshared", "archived", "planner-deactivated"],
+)
+def test_every_refusal_is_seen_again_under_the_lock(checkup, buddyship, plan, change, refusal):
+    """A change committed between the answer page and the press is seen by record_answer:
+    the page's copy of the rows is not what decides."""
+    assert checkup.answer_refusal("cheer") is None
+    change(buddyship, plan)
+    with pytest.raises(Notification.AnswerRefused) as refused:
+        checkup.record_answer("cheer", "Go on")
+    assert refused.value.refusal == refusal
+    assert not Note.objects.exists()
 
 
 def test_answer_page_works_for_a_signed_in_stranger_too(stranger_client, checkup):

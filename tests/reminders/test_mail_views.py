@@ -136,6 +136,36 @@ def test_a_dropped_step_is_not_ticked_off(client, email, step):
     assert step.status == Step.Status.DROPPED
 
 
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [
+        (lambda step, planner: step.mark_done(), "done"),
+        (lambda step, planner: step.mark_dropped(), "dropped"),
+        (
+            lambda step, planner: (
+                type(planner).objects.filter(pk=planner.pk).update(is_active=False)
+            ),
+            "closed",
+        ),
+    ],
+    ids=["done-on-the-site", "dropped", "account-deactivated"],
+)
+def test_a_change_between_the_page_and_the_press_is_seen_under_the_lock(
+    email, planner, change, refusal
+):
+    """done_from_email asks done_refusal again on the rows as they are, not as the page
+    loaded them."""
+    token = done_url(email).rstrip("/").rsplit("/", 1)[-1]
+    notification, step = links.read_done_token(token)
+    assert links.done_refusal(notification, step) is None
+    events = step.events.count()
+    change(Step.objects.get(pk=step.pk), planner)
+    assert links.done_from_email(notification, step) == refusal
+    assert step.events.count() == events + (refusal != "closed")
+    notification.refresh_from_db()
+    assert "done" not in notification.payload
+
+
 def test_an_altered_done_link_is_a_clear_400(client, email, step):
     url = done_url(email)
     for response in (client.get(url[:-3] + "xx/"), client.post(url[:-3] + "xx/")):
