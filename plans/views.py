@@ -75,9 +75,14 @@ def dashboard_context(user):
     )
     return {
         "plans": plans,
+        # Each list counts every step it holds, and shows the next small step only once,
+        # in its own box (the lists say so).
         "overdue": overdue,
+        "overdue_rest": [step for step in overdue if step != next_step],
         "this_week": this_week,
+        "this_week_rest": [step for step in this_week if step != next_step],
         "overview": overview,
+        "next_step": next_step,
         "next_steps": [next_step] if next_step else [],
         "done_today": done_today,
         "today": today,

@@ -31,12 +31,29 @@ def test_dashboard_sorts_steps_into_overdue_this_week_and_next(owner_client, own
     next_box = page[page.index('id="next-title"') : page.index('id="overdue-title"')]
     assert "Late step" in overdue
     assert "Soon step" not in overdue
-    assert "Soon step" in week
     assert "Later step" not in week
     assert "Done step" not in week
     assert "Soon step" in next_box
-    assert "I will be teaching yoga" in week  # each row says which plan it belongs to
+    assert "I will be teaching yoga" in next_box  # each row says which plan it belongs to
+    # The next small step is due this week, and shown once, in its own box: the list says
+    # so, and its count still holds it.
+    assert "Soon step" not in week
+    assert "Only your next small step, above." in week
+    assert 'text-bg-primary">1<' in week
+    assert page.count("Mark done: Soon step") == 1
     assert "1 of 3 steps done" in page
+
+
+def test_the_next_step_is_not_listed_again_beside_the_others_due(owner_client, owner, plan):
+    today = owner.local_today()
+    StepFactory(plan=plan, title="First step", due_date=today)
+    StepFactory(plan=plan, title="Second step", due_date=today + days(3))
+    page = owner_client.get(reverse("plans-dashboard")).text
+    week = page[page.index('id="week-title"') : page.index('id="quick-title"')]
+    assert "Second step" in week
+    assert "First step" not in week
+    assert "Your next small step, above, is due in these 7 days too." in week
+    assert 'text-bg-primary">2<' in week
 
 
 def test_next_step_falls_back_to_the_next_dated_step_beyond_this_week(owner_client, owner, plan):
