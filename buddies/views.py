@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.adapter import forget_invitation, remember_invitation
 from buddies.access import (
@@ -41,6 +41,7 @@ from buddies.views_mail import private
 from careerplan.access import get_by_code
 from careerplan.forms import posted
 from careerplan.htmx import page_update
+from careerplan.http import require_POST
 from careerplan.pagecache import render_page, shows
 from plans.access import get_step_for_owner
 from plans.models import Step, step_state

@@ -8,11 +8,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.zones import zone_name
 from careerplan.access import get_by_code
 from careerplan.forms import posted
+from careerplan.http import require_POST
 from personaldata import deletion, jobs
 from personaldata.export import archive_bytes, archive_name
 from personaldata.forms import DeleteAccountForm, ImportForm

@@ -4,9 +4,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from careerplan.forms import editable, posted
+from careerplan.http import require_POST
 from careerplan.pagecache import render_page
 from plans.access import get_plan_for_owner
 from plans.example import load_example_plan

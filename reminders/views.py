@@ -5,10 +5,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from careerplan.access import get_by_code
 from careerplan.forms import autofocus_first_error
+from careerplan.http import require_POST
 from reminders import push
 from reminders.forms import PushSubscriptionForm, ReminderForm
 from reminders.kinds import next_send

@@ -9,8 +9,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
+from careerplan.http import require_POST
 from careerplan.mail import absolute_url
 from plans.access import get_plan_for_owner
 from plans.calendar.feed import build_feed

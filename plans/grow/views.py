@@ -11,11 +11,12 @@ from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from careerplan.forms import editable, posted
 from careerplan.htmx import page_update
+from careerplan.http import require_POST
 from plans.access import (
     get_grow_session_for_owner,
     get_obstacle_for_owner,

@@ -10,11 +10,12 @@ step's state. The page says where it is with `from`, a fixed choice.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from careerplan.dates import date_from_query
 from careerplan.forms import autofocus_first_error, editable, posted
 from careerplan.htmx import page_update
+from careerplan.http import require_POST
 from plans.access import get_plan_for_owner, get_step_for_owner
 from plans.steps.forms import DropForm, QuickStepForm, RescheduleForm, StepEditForm, StepForm
 from plans.views import dashboard_context, plan_context

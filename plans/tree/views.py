@@ -14,7 +14,7 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import (
     HttpResponseClientRedirect,
     push_url,
@@ -25,6 +25,7 @@ from django_htmx.http import (
 
 from careerplan.forms import editable
 from careerplan.htmx import page_update
+from careerplan.http import require_POST
 from careerplan.pagecache import render_page
 from plans.access import get_plan_for_owner, get_step_for_owner
 from plans.models import commitment_notice

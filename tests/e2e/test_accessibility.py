@@ -79,6 +79,7 @@ def world():
             ("profile", "/accounts/profile/"),
             ("email-address", "/accounts/email/"),
             ("delete-account", "/accounts/data/delete/"),
+            ("form-address", f"/grow/{grow.code}/obstacles/"),
         ],
         "buddy": [
             ("dashboard", "/dashboard/"),
