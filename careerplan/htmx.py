@@ -13,9 +13,13 @@ Without JavaScript the same views redirect back to the page, which renders the s
 partials from the same context.
 """
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.http import HttpResponse
+from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
-from django_htmx.http import reswap, trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect, reswap, trigger_client_event
 
 
 def page_update(request, template, fragments, context, *, main=None, focus=None, status=200):
@@ -45,3 +49,27 @@ def page_update(request, template, fragments, context, *, main=None, focus=None,
 def _partial(template, name):
     """`name` may be a partial of `template` or a full "template#partial" name."""
     return name if "#" in name else f"{template}#{name}"
+
+
+class SignInAgainMiddleware:
+    """Send the browser to the sign-in page when an htmx action finds the person signed
+    out (in another tab, or the session ended), and back to the page they were on after.
+
+    `login_required` answers with a redirect to the sign-in page; htmx would follow it
+    inside the request and swap the whole sign-in page into the pressed step's row. The
+    redirect becomes `HX-Redirect`, a full navigation, whose `next` is the page shown
+    (`HX-Current-URL`, same origin only), not the action's address, which is no page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 302 or not getattr(request, "htmx", False):
+            return response
+        login = resolve_url(settings.LOGIN_URL)
+        if not response["Location"].startswith(login + "?"):
+            return response
+        back = request.htmx.current_url_abs_path or "/"
+        return HttpResponseClientRedirect(f"{login}?{urlencode({'next': back})}")

@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "careerplan.htmx.SignInAgainMiddleware",
     "accounts.middleware.TimezoneMiddleware",
     "accounts.middleware.InvalidFormStatusMiddleware",
 ]

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from buddies.models import Buddyship, Note
 from plans.models import Step
-from tests.e2e.pages import log_in, settled
+from tests.e2e.pages import PASSWORD, log_in, settled
 from tests.factories import PlanFactory, StepFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -149,3 +149,32 @@ def test_answering_a_checkup_updates_its_page_in_place(page, planner):
     expect(page.locator("#messages")).to_contain_text("Your buddy hears about it in two minutes")
     step.refresh_from_db()
     assert step.status == Step.Status.DONE
+
+
+def test_an_action_after_signing_out_elsewhere_leads_to_sign_in_and_back(page, planner):
+    """Signed out in another tab: Done takes the whole tab to the sign-in page (not the
+    sign-in page inside the step's row), and signing in comes back to the dashboard, with
+    nothing done meanwhile."""
+    step = StepFactory(
+        plan=PlanFactory(owner=planner),
+        title="Call the shop on Mill Lane",
+        due_date=planner.local_today(),
+    )
+    log_in(page, planner.email)
+    other = page.context.new_page()
+    other.goto("/accounts/logout/")
+    other.get_by_role("button", name="Sign Out").click()
+    other.close()
+
+    page.get_by_role("button", name="Mark done: Call the shop on Mill Lane").click()
+    page.wait_for_url("**/accounts/login/?next=%2Fdashboard%2F")
+    expect(page.locator("#dashboard-steps")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Sign In")).to_have_count(1)
+    step.refresh_from_db()
+    assert step.status == Step.Status.OPEN
+
+    page.locator("#id_login").fill(planner.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.wait_for_url("**/dashboard/")
+    expect(page.get_by_role("button", name="Mark done: Call the shop on Mill Lane")).to_be_visible()
