@@ -2,6 +2,9 @@
 
 import copy
 
+from django import forms
+from django.forms.renderers import DjangoTemplates
+
 
 def editable(instance):
     """Return a copy of `instance` for a ModelForm to edit.
@@ -24,11 +27,34 @@ def posted(request):
     return request.POST if request.method == "POST" else None
 
 
+def first_refused(form):
+    """The name of the form's first refused field (in the form's order), or None."""
+    return next((name for name in form.fields if name in form.errors), None)
+
+
+class BoundField(forms.BoundField):
+    """Every form's fields, as the site draws them (FormRenderer): a refused form opens
+    with the cursor in its first refused field, wherever the form is on the page (the
+    invitation form under the list of buddies, a GROW sheet's part without JavaScript),
+    so the browser scrolls to it and a screen reader starts at the message; no script
+    needed. Django itself marks each refused input aria-invalid and points its
+    aria-describedby at the message."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        if self.errors and self.name == first_refused(self.form):
+            attrs.setdefault("autofocus", True)
+        return attrs
+
+
+class FormRenderer(DjangoTemplates):
+    bound_field_class = BoundField
+
+
 def autofocus_first_error(form):
-    """Open the page with the cursor in the form's first refused field (no script
-    needed); return the names of the refused fields. Django itself marks each refused
-    input aria-invalid and points its aria-describedby at the message."""
-    refused = [name for name in form.errors if name in form.fields]
+    """Return the names of the form's refused fields, the first one marked to open with
+    the cursor in it (as BoundField does for every form the site draws)."""
+    refused = [name for name in form.fields if name in form.errors]
     if refused:
         form.fields[refused[0]].widget.attrs["autofocus"] = True
     return refused

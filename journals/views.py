@@ -141,6 +141,9 @@ def render_form(request, form, day, entry=None, status=200, template=None):
         "prompt": PROMPT,
         "action": entry_action(entry),
         "today": request.user.local_today(),
+        # A refused form from the journal's home is drawn again saying so, or its next
+        # save would not bring the home page's streaks with it.
+        "origin": "today" if request.POST.get("from") == "today" else None,
     }
     return render(request, template or "journals/entry_form.html", context, status=status)
 

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
+from django_htmx.http import trigger_client_event
 
 from careerplan.pagecache import render_page
 from careerplan.templatetags.code_urls import code_url_for
@@ -61,7 +62,10 @@ def wallchart(request, code):
     if request.htmx:
         # The week/month switch swaps only the chart.
         plan = get_plan_for_owner(request, code)
-        return render(request, f"{template}#chart-area", chart_context(request, plan))
+        response = render(request, f"{template}#chart-area", chart_context(request, plan))
+        # The switch was swapped with the chart: the focus stays on the layout chosen.
+        focus = "#chart-area .wc-scale-switch [aria-current]"
+        return trigger_client_event(response, "cp-focus", {"selector": focus}, after="settle")
     return render_page(
         request, template, lambda: chart_context(request, get_plan_for_owner(request, code))
     )

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_safe
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from careerplan.forms import editable, posted
 from careerplan.htmx import page_update
@@ -239,13 +239,21 @@ def obstacle_add(request, code):
     )
 
 
-def _edit_in_place(request, session, form, save, *, anchor, notice, fragment, **extra):
+def _edit_in_place(request, session, form, save, *, anchor, notice, fragment, row, **extra):
     """An obstacle or option edited in its place on the sheet: GET shows the form there,
-    a valid POST saves and returns to the box, a refused one shows why (422)."""
+    a valid POST saves and returns to the box, with the focus on the row's Edit button
+    again (`row`, the row's id), a refused one shows why (422)."""
     if request.method == "POST":
         if form.is_valid():
             save()
-            return _done(request, session, "work", anchor, notice=notice)
+            response = _done(
+                request, session, "work", anchor, focus=f"#{row} a[hx-get]", notice=notice
+            )
+            if request.htmx:
+                # The form was sent from the row; what comes back is the whole box.
+                retarget(response, "#grow-work")
+                reswap(response, "outerHTML")
+            return response
         status = 422
     else:
         status = 200
@@ -270,6 +278,7 @@ def obstacle_edit(request, code):
         anchor="obstacles",
         notice="Obstacle saved.",
         fragment="obstacle-edit",
+        row=f"obstacle-{obstacle.code}",
         editing=obstacle.code,
         obstacle=obstacle,
     )
@@ -283,7 +292,15 @@ def obstacle_delete(request, code):
     if refused := _refuse_if_old(request, session, "work"):
         return refused
     obstacle.delete()
-    return _done(request, session, "work", "obstacles", notice=f"Obstacle deleted: {obstacle}.")
+    # The focus goes to the list the row left.
+    return _done(
+        request,
+        session,
+        "work",
+        "obstacles",
+        focus="#obstacles h4",
+        notice=f"Obstacle deleted: {obstacle}.",
+    )
 
 
 def _prompt_from(request):
@@ -356,6 +373,7 @@ def option_edit(request, code):
         anchor=f"options-{option.prompt or 'else'}",
         notice="Option saved.",
         fragment="option-edit",
+        row=f"option-{option.code}",
         editing=option.code,
         option=option,
     )
@@ -371,11 +389,13 @@ def option_delete(request, code):
     ):
         return refused
     option.delete()
+    prompt = option.prompt or "else"
     return _done(
         request,
         session,
         "work",
-        f"options-{option.prompt or 'else'}",
+        f"options-{prompt}",
+        focus=f"#prompt-{prompt}",
         notice=f"Option deleted: {option}.",
     )
 

@@ -21,6 +21,7 @@ from django_htmx.http import (
     replace_url,
     reswap,
     retarget,
+    trigger_client_event,
 )
 
 from careerplan.forms import editable
@@ -303,14 +304,19 @@ def _render_step_page(request, template, step, form, status, **extra):
     }
     if not request.htmx:
         return render(request, template, context, status=status)
-    if request.method != "POST" and form.fields:
-        # The form replaced the menu the person used: the cursor goes to its first field.
-        next(iter(form.fields.values())).widget.attrs["autofocus"] = True
     response = render(request, template + "#step-form", context, status=status)
     if request.method != "POST":
         retarget(response, f"#step-{step.code} > details > form")
         reswap(response, "outerHTML")
+        # The form replaced the menu the person used: the focus goes to its first
+        # control, a field or, where there is none, its first button (a step with
+        # nothing under it to delete, nowhere to move it but Cancel).
+        focus = f"#step-{step.code} .tree-step-form {FIRST_CONTROL}"
+        trigger_client_event(response, "cp-focus", {"selector": focus}, after="settle")
     return response
+
+
+FIRST_CONTROL = ":is(input:not([type=hidden]), select, textarea, button, a[href])"
 
 
 def _menu_of(step):

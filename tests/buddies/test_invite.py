@@ -1,6 +1,7 @@
 """The planner's buddies page: inviting, re-sending, revoking, links, sharing settings."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -150,6 +151,9 @@ def test_invite_refuses_an_invalid_email_and_keeps_what_was_typed(owner_client, 
 
     assert_refused(response, "email", "Enter a valid email address.")
     assert 'value="bea-at-example"' in response.text
+    # The form is under the list of buddies: the page opens with the cursor in it.
+    [field] = re.findall(r"<input[^>]*name=\"email\"[^>]*>", response.text)
+    assert "autofocus" in field
     assert 'value="Bea Buddy"' in response.text
     assert "Keep me honest, please!" in response.text
 

@@ -111,13 +111,21 @@ def test_a_step_page_tells_the_truth_after_done_drop_reopen_and_a_new_date(page,
     assert step.due_date == today + days(5)
 
 
-def test_saving_todays_journal_entry_updates_the_streak(page, planner):
+@pytest.mark.parametrize("refused_first", [False, True], ids=["at-once", "after-a-refusal"])
+def test_saving_todays_journal_entry_updates_the_streak(page, planner, refused_first):
     log_in(page, planner.email)
     page.goto("/journal/")
     streak = page.locator("#journal-streaks .journal-streak-number").first
     expect(streak).to_have_text("0")
+    text = page.get_by_label("What did you achieve today, however small?")
 
-    page.get_by_label("What did you achieve today, however small?").fill("Fixed a puncture.")
+    if refused_first:
+        # Saved empty: refused, and the form drawn again must still be the home page's.
+        page.get_by_role("button", name="Save entry").click()
+        expect(text).to_have_attribute("aria-invalid", "true")
+        expect(text).to_be_focused()
+        settled(page)
+    text.fill("Fixed a puncture.")
     page.get_by_role("button", name="Save entry").click()
 
     expect(streak).to_have_text("1")

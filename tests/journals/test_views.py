@@ -192,6 +192,18 @@ def test_over_long_text_with_htmx_answers_with_the_form_fragment(owner_client, h
     assert "Keep an entry under 10,000 characters" in response.text
 
 
+@pytest.mark.parametrize("origin", ["today", None])
+def test_a_refused_form_is_drawn_again_for_the_page_it_came_from(
+    owner_client, htmx_headers, origin
+):
+    """From the journal's home, the refused form keeps saying so, so its next save brings
+    the home page's streaks with it."""
+    data = {"date": TODAY.isoformat(), "text": "", **({"from": origin} if origin else {})}
+    response = owner_client.post(reverse("journals-write"), data, headers=htmx_headers)
+    assert response.status_code == 422
+    assert ('<input type="hidden" name="from" value="today">' in response.text) == bool(origin)
+
+
 def test_crlf_line_breaks_count_as_one_character(owner_client):
     text = "\r\n".join(["a" * 99] * 100)  # 9,999 characters once stored with \n
     assert write(owner_client, text).status_code == 302

@@ -1,6 +1,7 @@
 """GROW sheets: run-throughs, the four boxes, committing options to steps, the printable sheet."""
 
 import datetime
+import json
 import re
 from pathlib import Path
 
@@ -461,6 +462,32 @@ def test_obstacle_is_edited(owner_client, obstacle):
     assert response.status_code == 302
     obstacle.refresh_from_db()
     assert (obstacle.text, obstacle.kind) == ("No contacts", "myself")
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "data"),
+    [
+        (
+            "plans-grow-obstacle-edit",
+            "obstacle",
+            {"edit-text": "No contacts", "edit-kind": "myself"},
+        ),
+        ("plans-grow-option-edit", "option", {"edit-option-text": "Ask Sam"}),
+    ],
+)
+def test_an_edit_saved_with_htmx_replaces_the_whole_box_not_the_row(
+    owner_client, htmx_headers, request, name, kind, data
+):
+    """The form is sent from its row; the answer is the whole box, so it goes in the box's
+    place (it was nested inside the row, the box drawn twice)."""
+    obj = request.getfixturevalue(kind)
+    response = owner_client.post(_url(name, obj), data, headers=htmx_headers)
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#grow-work"
+    assert response["HX-Reswap"] == "outerHTML"
+    assert _is_fragment(response.text, "div", "grow-work")
+    trigger = json.loads(response["HX-Trigger-After-Settle"])
+    assert trigger["cp-focus"]["selector"] == f"#{kind}-{obj.code} a[hx-get]"
 
 
 def test_bad_obstacle_edit_keeps_the_row_in_edit_mode(owner_client, obstacle, htmx_headers):
