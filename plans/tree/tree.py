@@ -224,15 +224,23 @@ class Tree:
         room = self.room_under(node)
         if count > room:
             have = MAX_CHILDREN - room
+            # Under the goal only the answers count (room_under): say so, or a goal with
+            # steps added on the plan page would seem to be counted wrong.
+            what = "steps worked out here" if node.is_goal else "steps under it"
+            aside = (
+                " (steps added on the plan page or from a GROW sheet do not count)"
+                if node.is_goal and len(node.children) != have
+                else ""
+            )
             if room == 0:
                 return (
-                    f"{name} already has {have} steps under it, the most one step can hold "
+                    f"{name} already has {have} {what}{aside}, the most it can hold "
                     f"({MAX_CHILDREN}). Combine some of them, or add under one of them instead."
                 )
             return (
-                f"{name} can hold {MAX_CHILDREN} steps and already has {have}, so there is "
-                f"room for {room} more; you wrote {count}. Keep the {room} that matter most, "
-                f"or combine some."
+                f"{name} can hold {MAX_CHILDREN} {what} and already has {have}{aside}, so "
+                f"there is room for {room} more; you wrote {count}. Keep the {room} that "
+                f"matter most, or combine some."
             )
         return None
 

@@ -276,10 +276,23 @@ def test_dated_steps_added_elsewhere_leave_the_goal_room_for_its_breakdown():
     assert tree.problem_adding(tree.goal, 3) is None
 
 
+def test_a_full_goal_says_which_steps_it_counted():
+    """A goal with steps added on the plan page beside its answers says those do not
+    count, so "already has 12" matches what the person sees under it."""
+    answers = [open_step(pk) for pk in range(1, MAX_CHILDREN + 1)]
+    tree = memory_tree(answers)
+    assert "(steps added" not in tree.problem_adding(tree.goal, 1)
+    tree = memory_tree([*answers, open_step(90, due=TODAY), open_step(91, due=TODAY)])
+    for node in tree.goal.children[-2:]:
+        node.step.source = Step.Source.DIRECT
+    problem = tree.problem_adding(tree.goal, 1)
+    assert problem.startswith("Your goal already has 12 steps worked out here (steps added on")
+
+
 def test_a_full_step_says_it_is_full():
     tree = memory_tree([open_step(pk) for pk in range(1, MAX_CHILDREN + 1)])
 
-    assert "the most one step can hold" in tree.problem_adding(tree.goal, 1)
+    assert "the most it can hold" in tree.problem_adding(tree.goal, 1)
 
 
 def test_lifting_steps_up_may_not_overfill_the_parent():
@@ -803,7 +816,7 @@ def test_a_full_goal_takes_no_more_action_steps(owner_client, plan):
     )
 
     assert response.status_code == 422
-    assert "the most one step can hold" in response.text
+    assert "the most it can hold" in response.text
     assert plan.steps.count() == MAX_CHILDREN
 
 
