@@ -597,7 +597,7 @@ class Notification(models.Model):
         if step is not None:
             if not buddyship.plans.filter(pk=step.plan_id).exists():
                 return self.Refusal.NOT_SHARED
-            if step.plan.status == Plan.Status.ARCHIVED:
+            if step.plan.is_archived:
                 return self.Refusal.ARCHIVED
         if not self.answer_fits(action, step):
             return self.Refusal.STALE

@@ -94,7 +94,7 @@ def _local_day(instant, zone):
 
 def _plan(plan, zone):
     lines = [f"# {plan.goal}", ""]
-    if plan.status == Plan.Status.ARCHIVED:
+    if plan.is_archived:
         lines += ["*Archived.*", ""]
     lines += [
         f"- How you will know you have arrived: {plan.measure or '(not written yet)'}",

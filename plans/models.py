@@ -257,6 +257,11 @@ class Plan(models.Model):
             Plan.objects.select_for_update().filter(pk=self.pk).values_list("pk").get()
             yield self
 
+    @property
+    def is_archived(self):
+        """Resting: off the dashboard, and nothing sent about it (reminders, buddy emails)."""
+        return self.status == Plan.Status.ARCHIVED
+
     def archive(self):
         """Rest the plan: off the dashboard and out of buddy emails, still editable.
         Return False if it was archived already."""

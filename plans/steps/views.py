@@ -73,7 +73,13 @@ def step_add(request, code):
         step = plan.add_step(
             data["title"], data["due_date"], reward=data["reward"], notes=data["notes"]
         )
-        messages.success(request, f"Added: {step.title}.")
+        added = f"Added: {step.title}."
+        if plan.is_archived:
+            added += (
+                " This plan is archived, so it stays off your dashboard until you make it "
+                "active again."
+            )
+        messages.success(request, added)
         return redirect(f"{plan.get_absolute_url()}#step-{step.code}")
     if form.errors:
         # Refused: the plan's page again, the message next to the field and the focus on

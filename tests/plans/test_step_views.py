@@ -188,6 +188,21 @@ def test_a_refused_edit_keeps_the_saved_title_and_reward_outside_the_form(owner_
     assert 'value="Ring Maya"' in response.text
 
 
+def test_a_step_added_to_an_archived_plan_says_where_it_will_not_show(owner_client, owner, plan):
+    plan.archive()
+    url = reverse("plans-detail", args=[plan.code])
+    assert "This plan is archived: steps added here stay off your dashboard" in (
+        owner_client.get(url).text
+    )
+    response = owner_client.post(
+        reverse("plans-step-add", args=[plan.code]),
+        {"title": "Tidy the notes", "due_date": owner.local_today().isoformat()},
+        follow=True,
+    )
+    assert "Added: Tidy the notes. This plan is archived, so it stays off" in response.text
+    assert "Tidy the notes" not in owner_client.get(reverse("plans-dashboard")).text
+
+
 def test_quick_add_on_the_plan_page_commits_a_dated_step(owner_client, owner, plan):
     received = []
 
