@@ -263,13 +263,18 @@ def word_feedback(goal):
     """The letters judged on the goal's words alone (Specific, Positive): the GROW sheet,
     which has no date or measure, shows these."""
     goal = goal or ""
+    if not _words(goal):
+        return []  # nothing written yet: nothing to judge, nor to praise
     positive = check_positive(goal)
     return [check_specific(goal, positive), positive]
 
 
 def smart_feedback(goal, measure, relevance, target_date, today):
-    """Return a LetterResult for S, M, A, R, T and Positive, in that order."""
+    """Return a LetterResult for S, M, A, R, T and Positive, in that order; none while
+    the goal has no words (the advice box then says to start writing)."""
     goal = goal or ""
+    if not _words(goal):
+        return []
     specific, positive = word_feedback(goal)
     return [
         specific,
