@@ -48,6 +48,14 @@ def test_buddy_sees_the_shared_plans_progress(buddy_client, buddyship, plan, ste
     assert "Cinema" in text
 
 
+def test_the_cheer_form_comes_before_the_charts_in_reading_order(buddy_client, buddyship, steps):
+    """Shown first on a phone and reached first with Tab: the same order in the HTML."""
+    html = buddy_client.get(progress_url(buddyship)).text
+    assert html.index('id="cheer-title"') < html.index('id="overdue-title"')
+    assert html.index('id="overdue-title"') < html.index('class="card mb-4 progress-plan"')
+    assert "order-last" not in html
+
+
 def test_an_archived_plan_is_put_aside_not_overdue(buddy_client, buddyship, plan, steps):
     plan.target_date = None  # nothing before the word: no stray separator
     plan.save(update_fields=["target_date"])
