@@ -214,6 +214,13 @@ def morning_context(notification):
             for step in rows[:LIST_LIMIT]
         ]
         context[f"more_{name}"] = len(rows) > LIST_LIMIT
+        for row in context[name]:
+            row["is_next"] = row["step"] == context["next_step"]
+    # The next small step is named on its own only when it is not listed with its
+    # buttons already (due today or overdue); a listed one is marked in its row.
+    context["next_step_listed"] = any(
+        row["is_next"] for row in (*context["due"], *context["overdue"])
+    )
     return context
 
 

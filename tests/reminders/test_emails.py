@@ -55,10 +55,12 @@ def test_morning_email_lists_the_days_steps_with_done_and_more_time(morning):
     html = html_of(message)
     for body in (message.body, html):
         assert "Hello Olivia Owner," in body
-        assert "Your next small step: " in body
-        assert "Visit three bookshops" in body
+        # The next small step is due today: marked in its row, not named twice.
+        assert "Your next small step: " not in body
+        assert body.count("Visit three bookshops") == 1
+        assert "your next small step" in body.split("Visit three bookshops")[1][:120]
         assert "Ring Sam about shelving" in body
-        assert "Draft the opening budget" not in body.split("Your next small step")[1][200:]
+        assert "Draft the opening budget" not in body
         assert "a trip to the cinema" in body
         assert "Monday 9 March" in body
     done = [url for url in urls_in(message.body) if "/reminders/m/d/" in url]
@@ -66,6 +68,19 @@ def test_morning_email_lists_the_days_steps_with_done_and_more_time(morning):
     assert len(set(done)) == len(set(more)) == 2
     html_links = {url.replace("&amp;", "&") for url in urls_in(html)}
     assert set(done) | set(more) <= html_links
+
+
+def test_a_next_step_later_in_the_week_is_named_on_its_own(planner, active_plan, clock):
+    due_step(active_plan, MONDAY - dt.timedelta(days=2), title="Ring Sam about shelving")
+    due_step(active_plan, MONDAY + dt.timedelta(days=3), title="Draft the opening budget")
+    clock.move_to(MORNING)
+    run_pass()
+    sender.send_pending()
+    [message] = mail.outbox
+    for body in (message.body, html_of(message)):
+        assert body.count("Draft the opening budget") == 1
+        assert "Your next small step: " in body
+        assert "your next small step" not in body.split("Ring Sam about shelving")[1][:120]
 
 
 def test_more_time_opens_the_steps_reschedule_form_with_a_later_date(morning, client, planner):
