@@ -56,6 +56,11 @@ def test_verification_link_shows_a_page_then_confirms_on_post(client):
     assert confirmed.status_code == 302
     address.refresh_from_db()
     assert address.verified
+    # One message, the confirmation: signing in on the way says nothing of its own.
+    dashboard = client.get(confirmed["Location"], follow=True)
+    assert [str(m) for m in dashboard.context["messages"]] == [
+        "You have confirmed nadia@example.com."
+    ]
 
 
 @pytest.mark.django_db
