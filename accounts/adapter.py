@@ -59,6 +59,9 @@ class AccountAdapter(DefaultAccountAdapter):
             "signup": template_prefix.endswith("_signup"),
             **context,
         }
+        # A new address may be someone else's (a typo): its link does not greet them with
+        # the name of the account that asked.
+        context["greet_by_name"] = name != "account-verify" or context["signup"]
         if name in ("account-unknown", "account-exists"):
             # allauth finds no usable account for the address: it may be a closed one,
             # which neither "there is no account" nor "log in instead" describes.

@@ -138,6 +138,10 @@ def test_a_changed_address_is_confirmed_in_the_sites_style(client):
     message = mail.outbox[-1]
     assert message.subject == "Confirm your new email address"
     assert "new@example.com" in message.body
+    # The address may be someone else's: no name of the account that asked.
+    for body in (message.body, message.alternatives[0][0]):
+        assert user.display_name not in body
+        assert "Hello," in body
 
 
 def test_a_pending_change_can_be_sent_again_or_called_off(client):
@@ -172,6 +176,24 @@ def test_a_pending_change_can_be_sent_again_or_called_off(client):
     assert "not confirmed yet" not in response.content.decode()
     assert "The change to new@example.com is called off" in response.content.decode()
     assert list(user.emailaddress_set.values_list("email", flat=True)) == ["known@example.com"]
+
+
+def test_changing_back_within_three_minutes_says_no_new_link_was_sent(client):
+    user = UserFactory(email="known@example.com")
+    client.force_login(user)
+    for address in ("a@example.com", "b@example.com"):
+        client.post("/accounts/email/", {"action_add": "", "email": address}, follow=True)
+    assert [m.to for m in mail.outbox] == [["a@example.com"], ["b@example.com"]]
+
+    response = client.post(
+        "/accounts/email/", {"action_add": "", "email": "a@example.com"}, follow=True
+    )
+    assert len(mail.outbox) == 2
+    assert [str(m) for m in response.context["messages"]] == [
+        "A link went to a@example.com less than three minutes ago, so no new one was sent. "
+        "Give it a moment, and look in the spam folder."
+    ]
+    assert "Changing to (not confirmed yet)" in response.text
 
 
 def test_the_zone_list_is_canonical_zones_by_region_with_utc_first():
