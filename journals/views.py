@@ -94,7 +94,12 @@ def write(request):
 
     day_date = date_from_query(request.GET.get("date")) or today
     if day_date > today:
-        raise Http404("That day has not come yet.")
+        messages.info(
+            request,
+            f"{long_date(day_date)} has not come yet where you are: write about today or "
+            "an earlier day.",
+        )
+        return redirect("journals-today")
     existing = JournalEntry.objects.for_owner(user).filter(date=day_date).first()
     if existing is not None:
         messages.info(

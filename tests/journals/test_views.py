@@ -296,9 +296,27 @@ def test_writing_about_a_day_already_written_opens_it_to_edit(owner_client, entr
     assert response.url == reverse("journals-edit", args=[entry.code])
 
 
-def test_the_write_page_for_a_future_day_is_not_found(owner_client):
-    response = owner_client.get(reverse("journals-write"), {"date": "2026-11-25"})
-    assert response.status_code == 404
+def test_the_write_page_for_a_future_day_leads_back_saying_why(owner_client):
+    response = owner_client.get(reverse("journals-write"), {"date": "2026-11-25"}, follow=True)
+    assert response.redirect_chain == [(reverse("journals-today"), 302)]
+    assert messages_of(response) == [
+        "Wednesday 25 November 2026 has not come yet where you are: write about today or "
+        "an earlier day."
+    ]
+
+
+def test_the_journal_offers_to_catch_up_on_an_earlier_day(owner_client, make_entry):
+    make_entry(TODAY, text="Wrote today already.")
+    html = owner_client.get(reverse("journals-today")).text
+    form = html[html.index('class="journal-catch-up') :]
+    form = form[: form.index("</form>")]
+    assert f'max="{TODAY.isoformat()}"' in form
+    assert 'name="date"' in form
+    assert "Write about that day" in form
+    yesterday = TODAY - dt.timedelta(days=1)
+    page = owner_client.get(reverse("journals-write"), {"date": yesterday.isoformat()})
+    assert page.status_code == 200
+    assert f'value="{yesterday.isoformat()}"' in page.text
 
 
 @pytest.mark.parametrize("value", ["2026-13-45", "0001-01-01", "9999-12-31", "yesterday"])
