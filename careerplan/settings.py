@@ -198,6 +198,9 @@ AUTHENTICATION_BACKENDS = [
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# The site's own words for allauth's pages (locale/en/LC_MESSAGES/django.po, compiled
+# to django.mo beside it: `msgfmt -o django.mo django.po`).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"

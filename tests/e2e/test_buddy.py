@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def log_in(page, email):
     page.locator("#id_login").fill(email)
     page.locator("#id_password").fill("correct horse battery")
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def link_after(label, body):

@@ -25,7 +25,7 @@ def test_planner_writes_today_checks_a_step_off_and_sees_both(page, screenshot):
     page.goto("/accounts/login/")
     page.locator("#id_login").fill("jo@example.com")
     page.locator("#id_password").fill("correct horse battery")
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hello, Jo Journal")
 
     # Write today's entry from the journal's home; htmx swaps the form for the entry.

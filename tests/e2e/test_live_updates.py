@@ -171,18 +171,18 @@ def test_an_action_after_signing_out_elsewhere_leads_to_sign_in_and_back(page, p
     log_in(page, planner.email)
     other = page.context.new_page()
     other.goto("/accounts/logout/")
-    other.get_by_role("button", name="Sign Out").click()
+    other.get_by_role("button", name="Sign out").click()
     other.close()
 
     page.get_by_role("button", name="Mark done: Call the shop on Mill Lane").click()
     page.wait_for_url("**/accounts/login/?next=%2Fdashboard%2F")
     expect(page.locator("#dashboard-steps")).to_have_count(0)
-    expect(page.get_by_role("heading", name="Sign In")).to_have_count(1)
+    expect(page.get_by_role("heading", name="Sign in")).to_have_count(1)
     step.refresh_from_db()
     assert step.status == Step.Status.OPEN
 
     page.locator("#id_login").fill(planner.email)
     page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url("**/dashboard/")
     expect(page.get_by_role("button", name="Mark done: Call the shop on Mill Lane")).to_be_visible()

@@ -161,7 +161,7 @@ def test_every_link_in_every_email_leads_to_the_served_address(page, live_server
     for address in ("olivia@example.com", "nobody@example.com"):
         page.goto("/accounts/password/reset/")
         page.locator("#id_email").fill(address)
-        page.get_by_role("button", name="Reset My Password").click()
+        page.get_by_role("button", name="Send me a reset link").click()
     log_in(page, "olivia@example.com")
     page.goto("/accounts/email/")
     page.locator("#id_email").fill("olivia.new@example.com")

@@ -49,7 +49,7 @@ def test_dashboard_and_plan_open_offline_with_a_banner(browser, live_server):
         page.goto("/accounts/login/")
         page.locator("#id_login").fill(user.email)
         page.locator("#id_password").fill("correct horse battery")
-        page.get_by_role("button", name="Sign In", exact=True).click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("Hello, Omar Offline")
         # Wait for the worker to be installed (it fetches the shell first: slow on a busy
         # machine) and active, then for a page it controls, and see the pages once

@@ -138,7 +138,7 @@ def test_reminders_page_on_a_phone(browser, live_server, planner, settings):
         page.goto("/accounts/login/")
         page.locator("#id_login").fill(planner.email)
         page.locator("#id_password").fill("correct horse battery")
-        page.get_by_role("button", name="Sign In", exact=True).click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         page.goto("/reminders/")
         expect(page.get_by_role("heading", level=1)).to_have_text("Reminders")
         # The script found Web Push in this browser and offers it.
