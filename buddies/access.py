@@ -62,6 +62,7 @@ def get_buddyship_for_buddy(request, code):
     )
     if buddyship.status != Buddyship.Status.ACTIVE:
         raise Ended(buddyship)
+    buddyship.user = request.user  # the buddy is the person asking: no query for them
     return buddyship
 
 

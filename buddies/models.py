@@ -132,6 +132,14 @@ class Buddyship(models.Model):
         return self.ENDINGS.get(self.status, self.get_status_display().lower())
 
     @property
+    def addressed_as(self):
+        """The buddy's name in what they read (their emails, their pages): their own
+        name once they have an account with one, else the name the planner gave them.
+        The planner's pages keep the planner's name for them (`name`)."""
+        own = self.user.display_name if self.user_id is not None else ""
+        return own or self.name
+
+    @property
     def accounts_open(self):
         """True while the planner's account, and the buddy's if they have one, are active."""
         return self.planner.is_active and (self.user_id is None or self.user.is_active)

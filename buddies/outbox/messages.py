@@ -53,7 +53,7 @@ def build_message(notification):
         to = _address(planner.display_name, planner.email)
         headers = _headers(notification)
     else:
-        to = _address(buddyship.name, buddyship.email)
+        to = _address(buddyship.addressed_as, buddyship.email)
         headers = _headers(notification, unsubscribe_url)
     message = build_email(kind.template, context, [to], headers=headers)
     # A name, never an address, shows who the email is about: the planner's to a buddy,

@@ -55,6 +55,17 @@ def test_checkup_email_names_buddy_planner_step_and_date_in_both_bodies(checkup)
         assert "Confirm it" in body
 
 
+def test_a_buddy_with_an_account_is_greeted_by_their_own_name(checkup, buddyship):
+    """The planner may know them as "Bea from work"; the email uses Bea's own name."""
+    Buddyship.objects.filter(pk=buddyship.pk).update(name="Bea from work")
+    sender.send_pending()
+    [message] = mail.outbox
+    assert message.to == ["Bea Buddy <bea@example.com>"]
+    for body in (message.body, html_of(message)):
+        assert "Hello Bea Buddy," in body
+        assert "Bea from work" not in body
+
+
 def test_checkup_email_never_shows_the_planners_address(checkup):
     sender.send_pending()
     raw = mail.outbox[0].message().as_string()

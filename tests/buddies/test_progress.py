@@ -56,6 +56,20 @@ def test_the_cheer_form_comes_before_the_charts_in_reading_order(buddy_client, b
     assert "order-last" not in html
 
 
+def test_the_buddy_is_addressed_by_their_own_name_on_their_page(
+    buddy_client, owner_client, buddyship, buddy
+):
+    """The planner's name for them ("Bea from work") stays on the planner's pages; what
+    the buddy reads uses the name they gave their own account."""
+    Buddyship.objects.filter(pk=buddyship.pk).update(name="Bea from work")
+    buddyship.refresh_from_db()
+    assert buddyship.addressed_as == "Bea Buddy"
+    assert "Career Change Buddy, Bea Buddy." in buddy_client.get(progress_url(buddyship)).text
+    assert "Bea from work" in owner_client.get(reverse("buddies-list")).text
+    follower = Buddyship(name="Fern", email="fern@example.com")
+    assert follower.addressed_as == "Fern"
+
+
 def test_an_archived_plan_is_put_aside_not_overdue(buddy_client, buddyship, plan, steps):
     plan.target_date = None  # nothing before the word: no stray separator
     plan.save(update_fields=["target_date"])
