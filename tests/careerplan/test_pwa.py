@@ -49,4 +49,4 @@ def test_the_offline_page_shows_nothing_of_the_person_who_kept_it(owner_client, 
     assert response.status_code == 200
     assert "You are offline" in response.text
     assert owner.display_name not in response.text
-    assert "Log in" in response.text
+    assert "Sign in" in response.text

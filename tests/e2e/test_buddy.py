@@ -64,7 +64,7 @@ def test_buddy_accepts_gets_the_checkup_and_cheers_the_planner(
     invitation = mail.outbox[-1]
     assert invitation.to == ["Bea <bea@example.com>"]
     assert step.title in invitation.body
-    accept = link_after("Accept (log in or sign up with bea@example.com):", invitation.body)
+    accept = link_after("Accept (sign in or sign up with bea@example.com):", invitation.body)
 
     buddy_context = browser.new_context(timezone_id="Europe/London", base_url=live_server.url)
     buddy = buddy_context.new_page()
@@ -74,7 +74,7 @@ def test_buddy_accepts_gets_the_checkup_and_cheers_the_planner(
         "Be Olivia Owner's Career Change Buddy?"
     )
     expect(buddy.get_by_text("Will you check up on me? Thank you!")).to_be_visible()
-    buddy.get_by_role("link", name="Log in to accept").click()
+    buddy.get_by_role("link", name="Sign in to accept").click()
     log_in(buddy, "bea@example.com")
     # Back on the invitation after logging in.
     expect(buddy.get_by_role("heading", level=1)).to_have_text(

@@ -100,7 +100,7 @@ def test_dashboard_and_plan_open_offline_with_a_banner(browser, live_server):
         context.set_offline(False)
         page.goto("/dashboard/")
         page.get_by_role("button", name="Show or hide navigation").click()
-        page.get_by_role("button", name="Log out").click()
+        page.get_by_role("button", name="Sign out").click()
         page.wait_for_url(re.compile(r"/$"))
         context.set_offline(True)
         page.goto("/dashboard/")

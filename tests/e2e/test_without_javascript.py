@@ -46,7 +46,7 @@ def test_a_planner_does_everything_with_javascript_off(phone):
     expect(page.get_by_role("button", name="Show or hide navigation")).to_be_hidden()
     for name in ("Plans", "Journal", "Buddies"):
         expect(page.get_by_role("link", name=name, exact=True)).to_be_visible()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "nojs-1-dashboard.png"), full_page=True)
 
     # Check a step off: the page comes back with it done today, and the message.
