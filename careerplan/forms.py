@@ -49,12 +49,3 @@ class BoundField(forms.BoundField):
 
 class FormRenderer(DjangoTemplates):
     bound_field_class = BoundField
-
-
-def autofocus_first_error(form):
-    """Return the names of the form's refused fields, the first one marked to open with
-    the cursor in it (as BoundField does for every form the site draws)."""
-    refused = [name for name in form.fields if name in form.errors]
-    if refused:
-        form.fields[refused[0]].widget.attrs["autofocus"] = True
-    return refused

@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from careerplan.access import get_by_code
-from careerplan.forms import autofocus_first_error
 from careerplan.http import require_POST
 from reminders import push
 from reminders.forms import PushSubscriptionForm, ReminderForm
@@ -50,9 +49,8 @@ def reminder_settings(request):
     forms = _forms(request, request.POST)
     refused = [form for form in forms if not form.is_valid()]
     if refused:
-        # On a phone the boxes run far down: the cursor goes to the first refused field,
-        # and the top of the page says which boxes need a look.
-        autofocus_first_error(refused[0])
+        # On a phone the boxes run far down: the top of the page says which boxes need a
+        # look, and the cursor opens in the first refused field (careerplan.forms.BoundField).
         return _render(request, forms, status=422)
     for form in forms:
         form.save()

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from careerplan.dates import date_from_query
-from careerplan.forms import autofocus_first_error, editable, posted
+from careerplan.forms import editable, posted
 from careerplan.htmx import page_update
 from careerplan.http import require_POST
 from plans.access import get_plan_for_owner, get_step_for_owner
@@ -84,7 +84,7 @@ def step_add(request, code):
     if form.errors:
         # Refused: the plan's page again, the message next to the field and the focus on
         # it, rather than a page of the form alone.
-        context = plan_context(plan, request.user, step_form=_focus_first_error(form))
+        context = plan_context(plan, request.user, step_form=_mark_refused(form))
         return render(request, "plans/plan_detail.html", context, status=422)
     return render(request, "plans/step_add.html", {"plan": plan, "form": form})
 
@@ -101,19 +101,20 @@ def step_quick_add(request):
         return redirect("plans-dashboard")
     context = dashboard_context(request.user) if form.errors else {}
     if context.get("quick_form") is not None:
-        context["quick_form"] = _focus_first_error(form)
+        context["quick_form"] = _mark_refused(form)
         return render(request, "plans/dashboard.html", context, status=422)
     # No plan to add to (the dashboard then shows no quick add), or a GET.
     status = 422 if form.errors else 200
     return render(request, "plans/step_add.html", {"form": form, "plan": None}, status=status)
 
 
-def _focus_first_error(form):
-    """`form` drawn by plans/_field.html as refused: each refused input styled invalid
-    (crispy does this for its own forms), the first one focused when the page opens."""
-    for name in autofocus_first_error(form):
-        attrs = form.fields[name].widget.attrs
-        attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+def _mark_refused(form):
+    """`form` drawn by plans/_field.html as refused: each refused input styled invalid,
+    as crispy does for its own forms (careerplan.forms.BoundField focuses the first)."""
+    for name in form.errors:
+        if name in form.fields:
+            attrs = form.fields[name].widget.attrs
+            attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
     return form
 
 
