@@ -273,9 +273,10 @@ def smart_feedback(goal, measure, relevance, target_date, today):
     """Return a LetterResult for S, M, A, R, T and Positive, in that order; none while
     the goal has no words (the advice box then says to start writing)."""
     goal = goal or ""
-    if not _words(goal):
-        return []
-    specific, positive = word_feedback(goal)
+    words = word_feedback(goal)
+    if not words:
+        return []  # nothing written yet (word_feedback's rule)
+    specific, positive = words
     return [
         specific,
         check_measurable(goal, measure),
