@@ -401,6 +401,12 @@ class Note(models.Model):
         Kind.CONFIRM: "confirmed “{}” is done",
         Kind.COMMENT: "wrote about “{}”",
     }
+    # The link under a note that waits for the planner's answer (a cheer asks nothing).
+    ANSWER_PROMPT = {
+        Kind.ASK: "Answer: how did it go?",
+        Kind.CONFIRM: "Answer: is it done?",
+        Kind.COMMENT: "Answer: how did it go?",
+    }
     created = models.DateTimeField(default=timezone.now)
     seen = models.DateTimeField(null=True, blank=True)
 
@@ -421,6 +427,10 @@ class Note(models.Model):
         if self.step is None:
             return self.get_kind_display().lower()
         return self.ABOUT_STEP[self.kind].format(self.step.title)
+
+    @property
+    def answer_prompt(self):
+        return self.ANSWER_PROMPT.get(self.kind, "")
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -1,4 +1,5 @@
 import hashlib
+from urllib.parse import urlsplit
 
 from celery import current_app
 from django.conf import settings
@@ -9,9 +10,11 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_safe
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from careerplan.http import nearest_page
 from careerplan.metrics import exposition, metrics_allowed
 from careerplan.models import Heartbeat
 
@@ -147,6 +150,20 @@ def bad_request(request, exception=None):
 
 def permission_denied(request, exception=None):
     return render(request, "403.html", status=403)
+
+
+def csrf_failure(request, reason=""):
+    """A form sent from a page that is out of date (the person signed in or out in another
+    tab since it opened, or their cookies were cleared): the site's own page, which says
+    so and leads back to the page the form belongs to, instead of Django's bare one."""
+    referer = request.headers.get("Referer", "")
+    same_site = url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    back_url = nearest_page(request.path_info)
+    if same_site:
+        back_url = urlsplit(referer)._replace(scheme="", netloc="", fragment="").geturl()
+    return render(request, "403_csrf.html", {"back_url": back_url}, status=403)
 
 
 def page_not_found(request, exception=None):

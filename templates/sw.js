@@ -3,8 +3,9 @@
 // Every request goes to the network first, so nothing is ever staler than it must be.
 // When the network fails, the app's shell (styles, scripts, icons) comes from the cache,
 // the dashboard and plan pages from the copy kept the last time they were seen, with a
-// banner saying when, and any other page from the offline page. Signing in or out clears
-// the kept pages: they are one person's, and a phone may be shared.
+// banner saying when, and any other page from the offline page. Signing in or out, and
+// the page after an account is deleted, clear the kept pages before anything else goes
+// on: they are one person's, and a phone may be shared.
 "use strict";
 
 const VERSION = "{{ version }}";
@@ -25,6 +26,7 @@ const KEPT = [
   /^\/steps\/[0-9a-f-]{36}\/$/,
 ];
 const SESSION_CHANGES = ["{% url 'account_login' %}", "{% url 'account_logout' %}"];
+const ACCOUNT_GONE = "{% url 'personaldata-deleted' %}";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -49,8 +51,11 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (request.method === "POST" && SESSION_CHANGES.includes(url.pathname)) {
-    event.waitUntil(caches.delete(PAGES));
+  // The kept pages go first, then the request: the page it leads to must not be able to
+  // open, offline, what the last person saw.
+  const sessionChange = request.method === "POST" && SESSION_CHANGES.includes(url.pathname);
+  if (sessionChange || (request.mode === "navigate" && url.pathname === ACCOUNT_GONE)) {
+    event.respondWith(caches.delete(PAGES).then(() => fetch(request)));
     return;
   }
   // htmx requests and form posts always need the server.

@@ -94,6 +94,43 @@
   }
   document.addEventListener("htmx:afterRequest", keepFocus);
 
+  // A failed action (sent from a page out of date, on something deleted in another tab, a
+  // server error, no connection) changes nothing on the page: say so in the live region,
+  // with a way to reload, so no one believes a step was checked off when it was not. The
+  // words are the page's (base.html, #request-failed). Focus goes to the message when the
+  // person pressed something; a check made while they type leaves their focus alone.
+  function requestFailed(event, status) {
+    var words = document.getElementById("request-failed");
+    var region = document.getElementById("messages");
+    if (!words || !region) return;
+    var text = words.content.querySelector('[data-status="' + status + '"]') ||
+      words.content.querySelector('[data-status="' + String(status).charAt(0) + 'xx"]');
+    if (!text) return;
+    var alert = document.createElement("div");
+    alert.className = "alert alert-danger";
+    alert.setAttribute("role", "alert");
+    alert.setAttribute("data-request-failed", String(status));
+    alert.appendChild(document.createTextNode(text.textContent + " "));
+    if (text.hasAttribute("data-reload")) {
+      var reload = document.createElement("a");
+      reload.href = window.location.href;
+      reload.textContent = "Reload the page";
+      alert.appendChild(reload);
+    }
+    region.replaceChildren(alert);
+    var config = event.detail.requestConfig || {};
+    var trigger = config.triggeringEvent;
+    if (trigger && (trigger.type === "click" || trigger.type === "submit")) {
+      moveFocus(alert);
+    }
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    requestFailed(event, event.detail.xhr.status);
+  });
+  document.addEventListener("htmx:sendError", function (event) {
+    requestFailed(event, 0);
+  });
+
   document.addEventListener("htmx:afterSettle", function (event) {
     preselectBrowserZone(event.target);
     var xhr = event.detail.xhr;

@@ -168,3 +168,13 @@ def test_a_link_holder_sees_their_question_answered(owner, client, buddyship, du
     ANSWERS["dropped"](due_step, owner.local_today())
 
     assert "· answered" in client.get(reverse("buddies-link-progress", args=[token])).text
+
+
+def test_a_buddy_who_says_it_is_done_is_answered_about_that(owner_client, buddyship, due_step):
+    Note.objects.create(buddyship=buddyship, step=due_step, kind=Note.Kind.CONFIRM)
+
+    html = owner_client.get(reverse("plans-dashboard")).text
+
+    assert "confirmed “Ring the landlord” is done" in html
+    assert "Answer: is it done?" in html
+    assert "Answer: how did it go?" not in html

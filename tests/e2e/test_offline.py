@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.pages import log_in
 from tests.factories import PlanFactory, StepFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -33,6 +34,29 @@ def keep_dashboard_as_of(page, days_ago):
     )
 
 
+def sign_in_under_the_worker(page, user):
+    """Sign in, then wait for the worker to be installed (it fetches the shell first: slow
+    on a busy machine) and active, and for the page to be one it controls. Functions, not
+    expressions: Playwright evaluates an expression with eval in the page, which the
+    page's CSP (no 'unsafe-eval') refuses."""
+    log_in(page, user.email)
+    page.evaluate(
+        "() => { navigator.serviceWorker.ready.then(() => { window.workerReady = true; }); }"
+    )
+    page.wait_for_function("() => window.workerReady === true", timeout=30_000)
+    if not page.evaluate("() => Boolean(navigator.serviceWorker.controller)"):
+        page.reload()
+    page.wait_for_function("() => Boolean(navigator.serviceWorker.controller)")
+
+
+def nothing_kept_offline(context, page, name):
+    """Offline, the dashboard is the offline page: nothing of `name`'s is kept."""
+    context.set_offline(True)
+    page.goto("/dashboard/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+    expect(page.get_by_text(name)).to_have_count(0)
+
+
 def test_dashboard_and_plan_open_offline_with_a_banner(browser, live_server):
     user = UserFactory(display_name="Omar Offline", email="omar@example.com")
     plan = PlanFactory(owner=user, goal="I will be running a bike repair shop")
@@ -46,22 +70,8 @@ def test_dashboard_and_plan_open_offline_with_a_banner(browser, live_server):
     page = context.new_page()
     page.set_default_timeout(10_000)
     try:
-        page.goto("/accounts/login/")
-        page.locator("#id_login").fill(user.email)
-        page.locator("#id_password").fill("correct horse battery")
-        page.get_by_role("button", name="Sign in", exact=True).click()
+        sign_in_under_the_worker(page, user)
         expect(page.get_by_role("heading", level=1)).to_contain_text("Hello, Omar Offline")
-        # Wait for the worker to be installed (it fetches the shell first: slow on a busy
-        # machine) and active, then for a page it controls, and see the pages once
-        # through it. Functions, not expressions: Playwright evaluates an expression with
-        # eval in the page, which the page's CSP (no 'unsafe-eval') refuses.
-        page.evaluate(
-            "() => { navigator.serviceWorker.ready.then(() => { window.workerReady = true; }); }"
-        )
-        page.wait_for_function("() => window.workerReady === true", timeout=30_000)
-        if not page.evaluate("() => Boolean(navigator.serviceWorker.controller)"):
-            page.reload()
-        page.wait_for_function("() => Boolean(navigator.serviceWorker.controller)")
         page.goto("/dashboard/")
         page.goto(f"/plans/{plan.code}/")
         expect(page.locator("[data-offline-banner]")).to_be_hidden()
@@ -102,9 +112,31 @@ def test_dashboard_and_plan_open_offline_with_a_banner(browser, live_server):
         page.get_by_role("button", name="Show or hide navigation").click()
         page.get_by_role("button", name="Sign out").click()
         page.wait_for_url(re.compile(r"/$"))
-        context.set_offline(True)
+        nothing_kept_offline(context, page, "Omar Offline")
+    finally:
+        context.close()
+
+
+def test_deleting_the_account_clears_the_pages_kept_for_offline(browser, live_server):
+    user = UserFactory(display_name="Dora Deleted", email="dora@example.com")
+    PlanFactory(owner=user, goal="I will be teaching pottery")
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in_under_the_worker(page, user)
         page.goto("/dashboard/")
-        expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
-        expect(page.get_by_text("Omar Offline")).to_have_count(0)
+        assert page.evaluate(
+            "async () => Boolean(await (await caches.open('pages')).match('/dashboard/'))"
+        )
+
+        page.goto("/accounts/data/delete/")
+        page.get_by_label("I understand").check()
+        page.get_by_role("button", name="Delete my account").click()
+        page.locator("#id_password").fill("correct horse battery")
+        page.get_by_role("button", name="Confirm").click()
+        page.wait_for_url(re.compile(r"/deleted/$"))
+
+        nothing_kept_offline(context, page, "Dora Deleted")
     finally:
         context.close()

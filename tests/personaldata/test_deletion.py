@@ -1,6 +1,7 @@
 """Deleting an account: closed at once, buddies told through the outbox before the rows
 go, then nothing of the person left in the database or under var/."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -73,7 +74,13 @@ def test_deleting_must_be_confirmed_next_to_the_box(owner):
     client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
     response = client.post(reverse("personaldata-delete"), {})
     assert response.status_code == 422
-    assert "Tick the box" in response.content.decode()
+    page = response.content.decode()
+    assert "Tick the box" in page
+    # The box to tick has the focus, marked refused and pointing at the message.
+    box = re.search(r"<input[^>]*name=\"confirm\"[^>]*>", page).group()
+    assert "autofocus" in box
+    assert "is-invalid" in box
+    assert 'aria-invalid="true"' in box
     owner.refresh_from_db()
     assert owner.is_active
 
