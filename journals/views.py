@@ -44,8 +44,11 @@ def _today_context(request, streaks=True):
     # The first page already holds today, if anything happened today: no second look.
     day = next((d for d in days if d.date == today), None) or journal.JournalDay(today)
     context = {
-        # Today has its own card above the list, so the list starts with the days before.
+        # Today has its own card above the list, so the list starts with the days before
+        # (or, after a move to a zone further west, a day written that is still to come
+        # here: the list is then not only of earlier days).
         "days": [d for d in days if d.date != today],
+        "days_ahead": any(d.date > today for d in days),
         "older": older,
         "today": today,
         "day": day,

@@ -91,6 +91,17 @@ def test_today_asks_the_gentle_prompt_when_nothing_is_written(owner_client):
     assert f'max="{TODAY.isoformat()}"' in response.text
 
 
+def test_the_list_is_of_earlier_days_unless_one_is_still_to_come(owner_client, make_entry):
+    make_entry(TODAY - dt.timedelta(days=1))
+    assert '"h5">Earlier days</h2>' in owner_client.get(reverse("journals-today")).text
+
+    # Written before a move to a zone further west: that day is still to come here.
+    make_entry(TODAY + dt.timedelta(days=1), text="Wrote from Auckland.")
+    html = owner_client.get(reverse("journals-today")).text
+    assert '"h5">Other days</h2>' in html
+    assert "Wrote from Auckland." in html
+
+
 def test_today_shows_todays_entry_instead_of_the_form(owner_client, make_entry):
     make_entry(TODAY, text="Booked a *taster day*.")
     response = owner_client.get(reverse("journals-today"))
