@@ -326,7 +326,13 @@ else:
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("out", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
+    # kombu's filesystem transport, writing each message whole before a worker can see
+    # it (careerplan.broker: a worker could read one half-written, crash and lose it).
+    # The URL's scheme names it, so every connection made from the URL uses it.
+    from kombu.transport import TRANSPORT_ALIASES
+
+    TRANSPORT_ALIASES["careerplan-filesystem"] = "careerplan.broker:Transport"
+    CELERY_BROKER_URL = "careerplan-filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),

@@ -1,0 +1,54 @@
+"""The embedded broker: kombu's filesystem transport, each message written whole first.
+
+kombu's `Channel._put` opens `<ms>_<uuid>.<queue>.msg` under its final name (empty), locks
+it and then writes; `_get` takes the first such file by renaming it out of the folder, and
+a rename does not wait for the writer's lock. A worker that came by between the open and
+the write read an empty message: `JSONDecodeError`, an "Unrecoverable error" that
+restarted the worker, and the task was gone with the file it had already moved.
+
+Here a message is written to `.<final name>.tmp` in the same folder, a name `_get`,
+`_size` and `_purge` never match, and only then renamed to its final name: `os.replace`
+within one folder is atomic, so a reader finds the whole message or nothing. A failed
+write removes its temporary file and raises `ChannelError`, as kombu does; a writer
+killed mid-write leaves a hidden file no reader takes.
+
+`_get` stays kombu's. With whole files written, an unreadable message can no longer come
+from this race, only from outside the broker (a writer without this transport, a damaged
+disk); the worker then fails loudly as before, where skipping the file would drop a task
+without a word.
+
+Settings name it by URL scheme, `careerplan-filesystem://` (a kombu transport alias: kombu
+takes no import path from a URL), not by `CELERY_BROKER_TRANSPORT`, which would outrank the
+scheme of every URL, so a connection made from another URL (/readyz checks whatever
+`CELERY_BROKER_URL` says) would quietly be served from these folders.
+"""
+
+import contextlib
+import os
+import uuid
+from time import monotonic
+
+from kombu.exceptions import ChannelError
+from kombu.transport import filesystem
+from kombu.utils.encoding import str_to_bytes
+from kombu.utils.json import dumps
+
+
+class Channel(filesystem.Channel):
+    def _put(self, queue, payload, **kwargs):
+        """Put `payload` on `queue`: written to a hidden name, then renamed into view."""
+        name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
+        final = os.path.join(self.data_folder_out, name)
+        partial = os.path.join(self.data_folder_out, f".{name}.tmp")
+        try:
+            with open(partial, "wb") as file:
+                file.write(str_to_bytes(dumps(payload)))
+            os.replace(partial, final)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.remove(partial)
+            raise ChannelError(f"Cannot add file {final!r} to directory") from exc
+
+
+class Transport(filesystem.Transport):
+    Channel = Channel
