@@ -12,13 +12,14 @@ def heartbeat():
     """Record that beat and a worker are alive (shown on the staff status page)."""
     now = timezone.now()
     host = socket.gethostname()[:255]
-    updated = Heartbeat.objects.filter(name="heartbeat").update(
-        last_run=now, runs=F("runs") + 1, hostname=host
-    )
-    if not updated:
-        Heartbeat.objects.get_or_create(
-            name="heartbeat", defaults={"last_run": now, "runs": 1, "hostname": host}
-        )
+    beat = Heartbeat.objects.filter(name="heartbeat")
+    changes = {"last_run": now, "runs": F("runs") + 1, "hostname": host}
+    if not beat.update(**changes):
+        # The first run: make the row at zero (another worker may make it at the same
+        # moment) and count this run in it, so two first runs count two.
+        row = Heartbeat(name="heartbeat", last_run=now, hostname=host)
+        Heartbeat.objects.bulk_create([row], ignore_conflicts=True)
+        beat.update(**changes)
     return now.isoformat()
 
 

@@ -37,6 +37,20 @@ def test_heartbeat_records_each_run(db):
     assert (timezone.now() - beat.last_run).total_seconds() < 60
 
 
+def test_two_first_heartbeats_at_once_count_two(db, monkeypatch):
+    """Another worker makes the row between this one's UPDATE (which found none) and its
+    own insert: both runs are counted."""
+    make = Heartbeat.objects.bulk_create
+
+    def other_worker_first(rows, **kwargs):
+        Heartbeat.objects.create(name="heartbeat", last_run=timezone.now(), runs=1)
+        return make(rows, **kwargs)
+
+    monkeypatch.setattr(Heartbeat.objects, "bulk_create", other_worker_first)
+    heartbeat()
+    assert Heartbeat.objects.get(name="heartbeat").runs == 2
+
+
 @pytest.mark.parametrize(("is_staff", "status"), [(True, 200), (False, 302)])
 def test_status_page_is_for_staff_only(db, is_staff, status):
     client = Client()
