@@ -17,6 +17,13 @@ from this race, only from outside the broker (a writer without this transport, a
 disk); the worker then fails loudly as before, where skipping the file would drop a task
 without a word.
 
+An exchange's table of queues (in the control folder) had the same gap: the first bind
+created the file empty and locked it only then, so a second process binding or
+broadcasting at that moment (a worker and beat starting together on a fresh `var/`) read
+an empty table. `_queue_bind` now first makes the file whole, holding an empty table,
+with a hard link that fails if another process made it first; kombu's bind then always
+takes its locked read-and-update path.
+
 Settings name it by URL scheme, `careerplan-filesystem://` (a kombu transport alias: kombu
 takes no import path from a URL), not by `CELERY_BROKER_TRANSPORT`, which would outrank the
 scheme of every URL, so a connection made from another URL (/readyz checks whatever
@@ -48,6 +55,23 @@ class Channel(filesystem.Channel):
             with contextlib.suppress(OSError):
                 os.remove(partial)
             raise ChannelError(f"Cannot add file {final!r} to directory") from exc
+
+    def _queue_bind(self, exchange, routing_key, pattern, queue):
+        """Bind as kombu does, once the exchange's table exists whole."""
+        table = self._exchange_file(exchange)
+        self.control_folder.mkdir(exist_ok=True)
+        if not table.exists():
+            partial = table.with_name(f".{table.name}.{uuid.uuid4()}.tmp")
+            try:
+                partial.write_bytes(str_to_bytes(dumps([])))
+                with contextlib.suppress(FileExistsError):  # another process made it
+                    os.link(partial, table)
+            except OSError as exc:
+                raise ChannelError(f"Cannot open {table}") from exc
+            finally:
+                with contextlib.suppress(OSError):
+                    partial.unlink()
+        super()._queue_bind(exchange, routing_key, pattern, queue)
 
 
 class Transport(filesystem.Transport):

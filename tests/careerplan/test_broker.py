@@ -2,6 +2,7 @@
 messages go round a real kombu connection, and the embedded settings use the transport."""
 
 import builtins
+import io
 import os
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from careerplan import broker
 QUEUE = "celery"
 # The transport under test; kombu's own (kombu.transport.filesystem.Transport) fails the
 # first test.
+
 TRANSPORT = broker.Transport
 
 
@@ -98,6 +100,48 @@ def test_a_reader_never_sees_a_message_before_it_is_whole(tmp_path, monkeypatch)
         with pytest.raises(Empty):
             reader._get(QUEUE)
         assert os.listdir(tmp_path / "out") == []
+
+
+def test_an_exchange_table_is_never_read_before_it_is_whole(tmp_path, monkeypatch):
+    """The first bind of an exchange (a worker's control queue) while another process
+    reads its table (beat or a broadcast, starting at the same moment): the reader finds
+    no table or a whole one at every step, never an empty file."""
+    exchange = "celery.pidbox"
+    with connect(tmp_path) as binding, connect(tmp_path) as reading:
+        binder, reader = binding.default_channel, reading.default_channel
+        binder.control_folder.mkdir(exist_ok=True)
+        seen = []
+
+        def peek():
+            try:
+                seen.append(reader.get_table(exchange))
+            except Exception as error:  # kombu's own channel: JSONDecodeError
+                seen.append(repr(error))
+
+        real_open, real_link = io.open, os.link
+
+        def watched_open(file, mode="r", *args, **kwargs):
+            opened = real_open(file, mode, *args, **kwargs)
+            if ("w" in mode or "+" in mode) and "control" in str(file):
+                peek()
+            return opened
+
+        def watched_link(src, dst, *args, **kwargs):
+            peek()
+            return real_link(src, dst, *args, **kwargs)
+
+        # kombu and pathlib open files through io.open.
+        monkeypatch.setattr(io, "open", watched_open)
+        monkeypatch.setattr(os, "link", watched_link)
+        binder._queue_bind(exchange, "", "", "worker@host.celery.pidbox")
+        monkeypatch.undo()
+
+        assert seen
+        assert all(table == [] for table in seen), seen
+        assert [q.queue for q in reader.get_table(exchange)] == ["worker@host.celery.pidbox"]
+        # A second bind adds to the table made whole by the first.
+        reader._queue_bind(exchange, "", "", "other@host.celery.pidbox")
+        assert len(binder.get_table(exchange)) == 2
 
 
 def test_a_failed_write_leaves_nothing_behind_and_raises_as_kombu_does(tmp_path, monkeypatch):
