@@ -6,10 +6,16 @@ from accounts.models import User, validate_tz
 from accounts.zones import canonical_zones, zone_aliases, zone_choices
 from careerplan.validators import validate_one_line_name
 
+NAME_REQUIRED = "Enter your name, so the app and your buddies can greet you."
+
 
 class TimeZoneField(forms.ChoiceField):
     """A select of the canonical IANA zones by region (accounts.zones); the server
     validates whatever arrives, so any zone it knows is accepted."""
+
+    default_error_messages = {
+        "required": "Choose your time zone: your days, deadlines and reminders follow it."
+    }
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", "Time zone")
@@ -39,10 +45,24 @@ class SignupForm(forms.Form):
         help_text="How the app, and any buddy you invite, will address you.",
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
         validators=[validate_one_line_name],
+        error_messages={"required": NAME_REQUIRED},
     )
     tz = TimeZoneField(initial="UTC")
 
     field_order = ["display_name", "email", "password1", "password2", "tz"]
+    # allauth's own fields, which it adds after this form's __init__ (this class is the
+    # base of its sign-up form), so their messages are set just before cleaning.
+    allauth_required = {
+        "email": "Enter your email address: you will sign in with it.",
+        "password1": "Choose a password for your account.",
+        "password2": "Type the same password again, to be sure of it.",
+    }
+
+    def full_clean(self):
+        for name, message in self.allauth_required.items():
+            if name in self.fields:
+                self.fields[name].error_messages["required"] = message
+        super().full_clean()
 
     def signup(self, request, user):
         user.display_name = self.cleaned_data["display_name"]
@@ -75,3 +95,4 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["display_name", "tz"]
         labels = {"display_name": "Your name"}
+        error_messages = {"display_name": {"required": NAME_REQUIRED}}

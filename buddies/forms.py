@@ -96,6 +96,10 @@ class InviteForm(ShareSettingsForm):
             "email": forms.EmailInput(attrs={"autocomplete": "off"}),
             "message": forms.Textarea(attrs={"rows": 3}),
         }
+        error_messages = {
+            "name": {"required": "Give your buddy's name, so your emails can greet them."},
+            "email": {"required": "Give your buddy's email address: the invitation goes there."},
+        }
 
     def clean_name(self):
         # The model field's validator (careerplan.validators) runs after this.
@@ -246,6 +250,10 @@ class CheckupAnswerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.step = step
         self.today = today
+        # The example comes after the step's own date: that very date is refused.
+        self.fields["new_date"].set_range(
+            earliest=today, example_after=max(today, step.due_date or today)
+        )
 
     def clean(self):
         cleaned = super().clean()

@@ -6,13 +6,17 @@ step dated then breaks every one of those. So every date a form or a query strin
 held to EARLIEST..LATEST, refused next to the field (or 400 for a query string), never 500.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from django import forms
 from django.core.exceptions import BadRequest, ValidationError
+from django.utils import timezone
 
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2200, 12, 31)
+# How far into a field's range its example date sits: a few days after today reads as a
+# date someone would pick, where today itself looks like the field's default.
+EXAMPLE_AHEAD = timedelta(days=3)
 
 
 def validate_computable(value):
@@ -26,13 +30,49 @@ def validate_computable(value):
 
 
 class DateField(forms.DateField):
-    """A form's date field held to the dates the app can compute with (native picker)."""
+    """A form's date field held to the dates the app can compute with (native picker).
+
+    Every date field's "cannot read that" message comes from here, with an example the
+    field would take (example()), never a fixed date that passes or leaves its range.
+    """
 
     default_validators = [validate_computable]
+    default_error_messages = {"invalid": "Enter a real date, like %(example)s."}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", DateInput())
         super().__init__(**kwargs)
+        self.earliest = self.latest = self.example_after = None
+
+    def set_range(self, earliest=None, latest=None, example_after=None):
+        """Offer only the days `earliest`..`latest` (either end may stay open), in the
+        picker and in the example, which comes a few days after `example_after` (by
+        default `earliest`); the form's own checks still refuse any other day."""
+        self.earliest, self.latest, self.example_after = earliest, latest, example_after
+        if earliest is not None:
+            self.widget.attrs["min"] = earliest.isoformat()
+        if latest is not None:
+            self.widget.attrs["max"] = latest.isoformat()
+
+    def example(self):
+        """Return a day in this field's range: a few days into it, or today if it is open."""
+        start = self.example_after or self.earliest
+        if start is None:
+            return self.latest or timezone.localdate()
+        # Clamped: a step stored at a far date (year 9999) must not overflow the sum.
+        return min(clamp(start) + EXAMPLE_AHEAD, self.latest or LATEST)
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError as error:
+            if error.code != "invalid":
+                raise
+            raise ValidationError(
+                self.error_messages["invalid"],
+                code="invalid",
+                params={"example": self.example().isoformat()},
+            ) from None
 
 
 class DateInput(forms.DateInput):

@@ -61,6 +61,7 @@ class EntryForm(EntryTextMixin, forms.Form):
     date = DateField(
         label="Day",
         help_text="Today, unless you are catching up on an earlier day.",
+        error_messages={"required": "Pick the day you are writing about: today or an earlier one."},
     )
     mood = mood_field()
     text = text_field()
@@ -69,7 +70,7 @@ class EntryForm(EntryTextMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.owner = owner
         self.today = owner.local_today()
-        self.fields["date"].widget.attrs["max"] = self.today.isoformat()
+        self.fields["date"].set_range(latest=self.today)
         self.fields["date"].initial = self.today
         day = self.initial.get("date", self.today)
         if day != self.today:

@@ -1,6 +1,6 @@
 from django import forms
 
-from careerplan.dates import DateInput
+from careerplan.dates import DateField
 from plans.models import Plan
 
 
@@ -8,11 +8,11 @@ class PlanForm(forms.ModelForm):
     class Meta:
         model = Plan
         fields = ["goal", "measure", "relevance", "target_date"]
+        field_classes = {"target_date": DateField}
         widgets = {
             "goal": forms.Textarea(attrs={"rows": 2, "maxlength": 300}),
             "measure": forms.Textarea(attrs={"rows": 3}),
             "relevance": forms.Textarea(attrs={"rows": 3}),
-            "target_date": DateInput(),
         }
         error_messages = {
             "goal": {
@@ -20,7 +20,6 @@ class PlanForm(forms.ModelForm):
                 "max_length": "Keep your goal to %(limit_value)d characters "
                 "(it has %(show_value)d). Put the detail in the boxes below.",
             },
-            "target_date": {"invalid": "Enter a real date, like 2027-06-30."},
         }
 
     def clean_goal(self):

@@ -8,7 +8,7 @@ sheet (another person's, or a deleted one) is refused next to the field.
 from django import forms
 from django.utils.formats import date_format
 
-from careerplan.dates import DateField, DateInput
+from careerplan.dates import DateField
 from plans.models import GrowSession, Obstacle, Option
 from plans.validators import validate_not_past
 
@@ -157,12 +157,8 @@ class GrowCommitForm(forms.Form):
     )
     due_date = DateField(
         label="Completion date",
-        widget=DateInput(),
         help_text="The day it will be done by.",
-        error_messages={
-            "required": "Give it a completion date: a step with a date gets done.",
-            "invalid": "Enter a real date, like 2027-06-30.",
-        },
+        error_messages={"required": "Give it a completion date: a step with a date gets done."},
     )
     reward = forms.CharField(
         label="Reward (optional)",
@@ -181,7 +177,7 @@ class GrowCommitForm(forms.Form):
             choices=[("", "Choose an option …")]
             + [(code, o.text) for code, o in self.options.items() if o.step_id is None]
         )
-        self.fields["due_date"].widget.attrs["min"] = user.local_today().isoformat()
+        self.fields["due_date"].set_range(earliest=user.local_today())
 
     def clean_option(self):
         option = self.options.get(self.cleaned_data["option"])

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from careerplan.dates import DateField, DateInput
+from careerplan.dates import DateField
 from plans.models import Plan, Step
 from plans.validators import validate_not_past
 
@@ -13,9 +13,9 @@ class StepForm(forms.ModelForm):
     class Meta:
         model = Step
         fields = ["title", "due_date", "reward", "notes"]
+        field_classes = {"due_date": DateField}
         widgets = {
             "title": forms.TextInput(attrs={"maxlength": 200}),
-            "due_date": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
         labels = {"title": "Step", "reward": "Reward (optional)", "notes": "Notes (optional)"}
@@ -29,7 +29,6 @@ class StepForm(forms.ModelForm):
                 "max_length": "Keep a step to %(limit_value)d characters (it has %(show_value)d): "
                 "a smaller step is easier to start.",
             },
-            "due_date": {"invalid": "Enter a real date, like 2027-06-30."},
         }
 
     def __init__(self, *args, user, **kwargs):
@@ -39,7 +38,7 @@ class StepForm(forms.ModelForm):
         self.fields["due_date"].error_messages["required"] = (
             "Give the step a completion date: a small step with a date gets done."
         )
-        self.fields["due_date"].widget.attrs["min"] = user.local_today().isoformat()
+        self.fields["due_date"].set_range(earliest=user.local_today())
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-control")
 
@@ -95,11 +94,7 @@ class StepEditForm(forms.ModelForm):
 class RescheduleForm(forms.Form):
     due_date = DateField(
         label="New completion date",
-        widget=DateInput(),
-        error_messages={
-            "required": "Choose the new completion date.",
-            "invalid": "Enter a real date, like 2027-06-30.",
-        },
+        error_messages={"required": "Choose the new completion date."},
     )
     reason = forms.CharField(
         label="Why is it moving?",
@@ -112,7 +107,11 @@ class RescheduleForm(forms.Form):
     def __init__(self, *args, user, step, **kwargs):
         super().__init__(*args, **kwargs)
         self.user, self.step = user, step
-        self.fields["due_date"].widget.attrs["min"] = user.local_today().isoformat()
+        today = user.local_today()
+        # The example comes after the step's own date: that very date is refused.
+        self.fields["due_date"].set_range(
+            earliest=today, example_after=max(today, step.due_date or today)
+        )
 
     def clean_due_date(self):
         value = self.cleaned_data["due_date"]

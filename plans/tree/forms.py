@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 from django.utils.text import Truncator
 
-from careerplan.dates import DateField, DateInput
+from careerplan.dates import DateField
 from plans.models import Step
 from plans.steps.forms import StepEditForm
 from plans.tree.tree import MAX_CHILDREN, describe, latest_commit_date
@@ -36,11 +36,7 @@ class TreeDateForm(forms.Form):
     )
     due_date = DateField(
         label="Completion date",
-        widget=DateInput(),
-        error_messages={
-            "required": "Pick the day you will do it.",
-            "invalid": "Enter a real date, like 2026-11-30.",
-        },
+        error_messages={"required": "Pick the day you will do it."},
     )
 
     reward = forms.CharField(
@@ -61,9 +57,7 @@ class TreeDateForm(forms.Form):
             del self.fields["title"]
         today = user.local_today()
         latest = latest_commit_date(today)
-        self.fields["due_date"].widget.attrs.update(
-            {"min": today.isoformat(), "max": latest.isoformat()}
-        )
+        self.fields["due_date"].set_range(today, latest)
         self.fields["due_date"].help_text = (
             f"Any day from today to {date_format(latest, 'l j F')}: "
             "a date you can keep is better than an ambitious one."
@@ -176,16 +170,27 @@ class TreeStepEditForm(StepEditForm):
 class MoveForm(forms.Form):
     """Move a step, with everything under it, under another step of the plan or the goal."""
 
-    parent = forms.CharField(label="Put it under", widget=forms.Select)
+    parent = forms.CharField(
+        label="Put it under",
+        widget=forms.Select,
+        error_messages={"required": "Choose where it goes from the list."},
+    )
 
     def __init__(self, *args, tree, node, **kwargs):
         super().__init__(*args, **kwargs)
         self.tree = tree
         self.node = node
-        self.fields["parent"].widget.choices = [
+        targets = tree.move_targets(node)
+        self.has_places = bool(targets)
+        self.fields["parent"].widget.choices = [("", "Choose where it goes …")] + [
             (GOAL if target.is_goal else str(target.step.code), label_in_tree(target))
-            for target in tree.move_targets(node)
+            for target in targets
         ]
+        # Pressing Move at once must not file the branch under whatever comes first: only
+        # the goal is offered ready chosen, and only when moving there is a real move
+        # (move_targets leaves out the step's own parent and every place it cannot go).
+        if any(target.is_goal for target in targets):
+            self.fields["parent"].initial = GOAL
 
     def target_code(self):
         """Return the posted step code, or None for the goal or nothing chosen."""

@@ -9,6 +9,7 @@ from django.core import mail
 
 from accounts.models import User
 from tests.factories import UserFactory
+from tests.refusals import message_beside
 
 PASSWORD = "correct horse battery"
 SIGNUP = {
@@ -279,6 +280,37 @@ def test_sign_up_with_a_malformed_email_is_refused_with_422_and_keeps_what_was_t
     assert 'value="nadia-at-example"' in body
     assert 'value="Nadia Newcomer"' in body
     assert not User.objects.filter(display_name="Nadia Newcomer").exists()
+
+
+@pytest.mark.django_db
+def test_sign_up_asks_for_each_missing_field_in_words(client):
+    response = client.post("/accounts/signup/", dict.fromkeys(SIGNUP, ""))
+
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert {name: message_beside(body, name) for name in SIGNUP} == {
+        "display_name": "Enter your name, so the app and your buddies can greet you.",
+        "email": "Enter your email address: you will sign in with it.",
+        "password1": "Choose a password for your account.",
+        "password2": "Type the same password again, to be sure of it.",
+        "tz": "Choose your time zone: your days, deadlines and reminders follow it.",
+    }
+    assert "This field is required." not in body
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_profile_asks_for_a_missing_name_in_words(owner_client, owner):
+    response = owner_client.post("/accounts/profile/", {"display_name": "", "tz": "UTC"})
+
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert message_beside(body, "display_name") == (
+        "Enter your name, so the app and your buddies can greet you."
+    )
+    assert "This field is required." not in body
+    owner.refresh_from_db()
+    assert owner.display_name == "Olivia Owner"
 
 
 def test_profile_zone_change_moves_each_open_step_checkup_to_the_new_zone(owner_client, owner):

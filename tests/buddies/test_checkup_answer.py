@@ -12,6 +12,7 @@ from buddies.outbox import rows
 from plans.models import Step, StepEvent
 from tests.buddies.conftest import make_buddyship
 from tests.factories import StepFactory
+from tests.refusals import message_beside
 
 
 def answer_url(step):
@@ -159,6 +160,25 @@ def test_an_answer_is_required(owner_client, due_step):
 
     assert response.status_code == 422
     assert "Choose one answer." in response.text
+
+
+def test_an_unreadable_new_date_is_refused_with_an_example_the_form_takes(
+    owner, owner_client, due_step
+):
+    # The step was due yesterday: the example is a few days after today.
+    example = owner.local_today() + datetime.timedelta(days=3)
+    answer = {"answer": "more_time", "reason": "The landlord is away."}
+
+    response = owner_client.post(answer_url(due_step), {**answer, "new_date": "2026-02-31"})
+
+    assert response.status_code == 422
+    assert message_beside(response.text, "new_date") == f"Enter a real date, like {example}."
+    assert "Enter a valid date." not in response.text
+    assert not due_step.events.exists()
+    accepted = owner_client.post(answer_url(due_step), {**answer, "new_date": example})
+    assert accepted.status_code == 302
+    due_step.refresh_from_db()
+    assert due_step.due_date == example
 
 
 def test_a_closed_step_cannot_be_answered_again(owner_client, due_step):

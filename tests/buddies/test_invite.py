@@ -17,6 +17,7 @@ from careerplan.tokens import hash_token
 from tests.buddies.conftest import make_buddyship, make_link
 from tests.buddies.pipeline import html_of
 from tests.factories import PlanFactory
+from tests.refusals import message_beside
 
 LIST = reverse("buddies-list")
 INVITE = reverse("buddies-invite")
@@ -270,6 +271,22 @@ def test_invite_refuses_another_persons_plan(owner_client, plan, stranger):
     response = owner_client.post(INVITE, invite_data(plan, plans=[str(theirs.code)]))
 
     assert_refused(response, "plans", "Choose among your own plans.")
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("name", "Give your buddy's name, so your emails can greet them."),
+        ("email", "Give your buddy's email address: the invitation goes there."),
+    ],
+)
+def test_invite_asks_for_a_missing_name_or_address_in_words(owner_client, plan, field, message):
+    response = owner_client.post(INVITE, invite_data(plan, **{field: ""}))
+
+    assert response.status_code == 422
+    assert message_beside(response.text, field) == message
+    assert "This field is required." not in response.text
+    assert not Buddyship.objects.exists()
 
 
 def test_invite_refuses_a_garbled_plan_code(owner_client, plan):

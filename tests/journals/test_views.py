@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from journals.models import TEXT_MAX_LENGTH, JournalEntry
 from tests.journals.conftest import utc
+from tests.refusals import message_beside
 
 D = dt.date
 # 12:00 UTC on 24 November 2026: the same date in Europe/London, the owner's zone.
@@ -225,6 +226,24 @@ def test_an_empty_entry_is_refused(owner_client):
     response = write(owner_client, "   ")
     assert response.status_code == 422
     assert "Write a few words" in response.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        # The example is today where the planner is: a day the form takes.
+        ("2026-02-31", "Enter a real date, like 2026-11-24."),
+        ("", "Pick the day you are writing about: today or an earlier one."),
+    ],
+)
+def test_a_day_that_is_missing_or_not_real_is_refused_beside_it(owner_client, typed, message):
+    data = {"date": typed, "text": "Called Ana.", "mood": ""}
+    response = owner_client.post(reverse("journals-write"), data)
+
+    assert response.status_code == 422
+    assert message_beside(response.text, "date") == message
+    assert "Called Ana." in response.text
+    assert not JournalEntry.objects.exists()
 
 
 def test_an_unknown_mood_is_refused_and_the_text_kept(owner_client):

@@ -670,7 +670,7 @@ def test_committed_step_shows_its_state(owner_client, option, plan):
     ("due_date", "message"),
     [
         ("2026-11-23", "a completion date cannot be in the past"),
-        ("2026-02-30", "Enter a real date"),
+        ("2026-02-30", "Enter a real date, like 2026-11-27."),
         ("", "Give it a completion date"),
     ],
 )

@@ -3,11 +3,13 @@
 import datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from plans.example import FIRST_STEP, load_example_plan
 from plans.models import GrowSession, Plan, Step, StepEvent
 from tests.factories import PlanFactory, StepFactory
+from tests.refusals import message_beside
 
 pytestmark = pytest.mark.django_db
 
@@ -149,6 +151,17 @@ def test_bad_plan_input_is_refused_with_message_and_kept(owner_client, owner, da
     assert response.status_code == 422
     assert message in response.text
     assert "kept text" in response.text
+    assert not Plan.objects.filter(owner=owner).exists()
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 24, 12, tzinfo=datetime.UTC), tick=False)
+def test_an_unreadable_target_date_is_refused_with_a_real_date_as_example(owner_client, owner):
+    response = owner_client.post(
+        reverse("plans-create"), {"goal": "I will be a baker", "target_date": "2027-02-31"}
+    )
+
+    assert response.status_code == 422
+    assert message_beside(response.text, "target_date") == "Enter a real date, like 2026-11-24."
     assert not Plan.objects.filter(owner=owner).exists()
 
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from plans import signals
 from plans.models import Step, StepEvent
 from tests.factories import StepFactory
+from tests.refusals import message_beside
 
 pytestmark = pytest.mark.django_db
 
@@ -154,6 +155,22 @@ def test_reschedule_refuses_bad_dates(owner_client, step, due_date, message):
     assert not step.events.exists()
 
 
+def test_an_unreadable_new_date_is_refused_with_an_example_the_form_takes(owner_client, step):
+    """The example comes a few days after the step's own date, which it could not move to."""
+    url = reverse("plans-step-reschedule", args=[step.code])
+    example = step.due_date + datetime.timedelta(days=3)
+
+    response = owner_client.post(url, {"due_date": "2027-02-31", "reason": "Maya is away"})
+
+    assert response.status_code == 422
+    assert message_beside(response.text, "due_date") == f"Enter a real date, like {example}."
+    assert not step.events.exists()
+    accepted = owner_client.post(url, {"due_date": example, "reason": "Maya is away"})
+    assert accepted.status_code == 302
+    step.refresh_from_db()
+    assert step.due_date == example
+
+
 def test_drop_keeps_the_step_in_history_and_can_be_undone(owner_client, step):
     owner_client.post(reverse("plans-step-drop", args=[step.code]), {"reason": "Not needed"})
     step.refresh_from_db()
@@ -246,6 +263,19 @@ def test_quick_add_refuses_bad_input_and_keeps_it(owner_client, plan, data, mess
     assert message in response.text
     assert "typed reward" in response.text
     assert not plan.steps.exists()
+
+
+def test_quick_add_gives_a_day_it_takes_as_the_example_of_a_real_date(owner_client, owner, plan):
+    url = reverse("plans-step-add", args=[plan.code])
+    example = owner.local_today() + datetime.timedelta(days=3)
+
+    response = owner_client.post(url, {"title": "Ring Sam", "due_date": "2027-02-31"})
+
+    assert response.status_code == 422
+    assert message_beside(response.text, "due_date") == f"Enter a real date, like {example}."
+    assert "Enter a valid date." not in response.text
+    assert owner_client.post(url, {"title": "Ring Sam", "due_date": example}).status_code == 302
+    assert plan.steps.get().due_date == example
 
 
 def test_yesterday_in_the_planners_zone_is_the_past(owner_client, owner, plan):

@@ -24,6 +24,7 @@ from plans.tree.tree import (
     parent_problem,
 )
 from tests.factories import PlanFactory, StepFactory, UserFactory
+from tests.refusals import message_beside
 
 # Frozen at noon UTC on a Tuesday: the planner (Europe/London) is on the same date.
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -503,7 +504,18 @@ def test_the_goal_is_asked_about_on_an_empty_tree(owner_client, plan):
     assert "Yes, within a week" in response.text
     assert "No, something comes first" in response.text
     assert "You have no action step yet" in response.text
-    assert "Up to 6 levels below your goal, and up to 12 steps under any one step" in response.text
+
+
+def test_the_tree_says_what_to_do_then_its_limits_plainly(owner_client, plan):
+    html = owner_client.get(tree_url(plan)).text
+
+    assert (
+        "Open a step to see what you can do with it. "
+        f"The tree goes up to {MAX_DEPTH} levels below your goal, with up to {MAX_CHILDREN} "
+        f"steps under each step. Under your goal, only the steps worked out here count "
+        f"towards the {MAX_CHILDREN}."
+    ) in html
+    assert "or worked out here directly under the goal" not in html
 
 
 def test_three_levels_down_to_a_first_step(owner_client, plan):
@@ -691,7 +703,9 @@ def input_tag(html, name):
     ("typed", "message"),
     [
         ("", "Pick the day you will do it."),
-        ("2026-13-45", "Enter a real date, like 2026-11-30."),
+        # The example is a day the form takes: a few days into its week, not a fixed date.
+        ("2026-13-45", "Enter a real date, like 2026-11-27."),
+        ("2027-02-31", "Enter a real date, like 2026-11-27."),
         ("2026-11-23", "a completion date cannot be in the past"),
         ("2026-12-02", "That is more than a week away (the latest is Tuesday 1 December)"),
     ],
@@ -703,13 +717,30 @@ def test_a_bad_completion_date_is_refused_beside_the_field(owner_client, step, t
 
     assert response.status_code == 422
     html = response.text
-    assert message in html
+    assert message in message_beside(html, "due_date")
     field = input_tag(html, "due_date")
     assert "is-invalid" in field
     assert f'value="{typed}"' in field if typed else 'value="2' not in field
     step.refresh_from_db()
     assert step.due_date is None
     assert not step.events.exists()
+
+
+@pytest.mark.parametrize("owner_of", ["goal", "step"])
+def test_the_example_of_a_real_date_is_one_the_form_takes(owner_client, plan, step, owner_of):
+    url = (
+        reverse("plans-tree-goal-date", args=[plan.code])
+        if owner_of == "goal"
+        else reverse("plans-tree-step-date", args=[step.code])
+    )
+    data = {"title": "Open the shop"} if owner_of == "goal" else {}
+
+    refused = owner_client.post(url, {**data, "due_date": "2027-02-31"})
+
+    assert refused.status_code == 422
+    example = re.search(r"Enter a real date, like (\d{4}-\d\d-\d\d)\.", refused.text)[1]
+    assert owner_client.post(url, {**data, "due_date": example}).status_code == 302
+    assert plan.steps.filter(due_date=date.fromisoformat(example)).exists()
 
 
 def test_the_week_is_counted_in_the_planners_own_zone(client, db):
@@ -956,6 +987,53 @@ def test_a_step_moves_up_to_the_goal(owner_client, plan):
     assert site.parent is None
 
 
+def selected_places(html):
+    """Return the values of the chosen options of the move form's "Put it under"."""
+    select = re.search(r'<select name="parent".*?</select>', html, flags=re.DOTALL)[0]
+    return re.findall(r'<option value="([^"]*)" selected>', select)
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_top_level_step_starts_with_no_place_chosen(owner_client, plan, htmx, htmx_headers):
+    location = tree_step(plan, "Find a location")
+    tree_step(plan, "Choose a name")
+
+    response = owner_client.get(
+        reverse("plans-tree-step-move", args=[location.code]), headers=htmx_headers if htmx else {}
+    )
+
+    assert response.status_code == 200
+    assert '<option value="" selected>Choose where it goes …</option>' in response.text
+    assert selected_places(response.text) == [""]
+
+
+def test_a_nested_step_starts_on_the_goal_when_it_can_go_there(owner_client, plan):
+    location = tree_step(plan, "Find a location")
+    site = tree_step(plan, "Visit sites", parent=location)
+
+    response = owner_client.get(reverse("plans-tree-step-move", args=[site.code]))
+
+    assert selected_places(response.text) == ["goal"]
+
+
+def test_a_nested_step_starts_with_no_place_chosen_when_the_goal_is_full(owner_client, plan):
+    answers = [tree_step(plan, f"Answer {number}") for number in range(MAX_CHILDREN)]
+    site = tree_step(plan, "Visit sites", parent=answers[0])
+
+    response = owner_client.get(reverse("plans-tree-step-move", args=[site.code]))
+
+    assert '<option value="goal"' not in response.text
+    assert selected_places(response.text) == [""]
+
+
+def test_a_step_with_nowhere_to_go_offers_no_choice_and_no_move_button(owner_client, step):
+    response = owner_client.get(reverse("plans-tree-step-move", args=[step.code]))
+
+    assert "There is nowhere else this step can go" in response.text
+    assert '<select name="parent"' not in response.text
+    assert ">Move</button>" not in response.text
+
+
 def test_the_move_form_offers_only_valid_places(owner_client, plan):
     location = tree_step(plan, "Find a location")
     site = tree_step(plan, "Visit sites", parent=location)
@@ -1037,10 +1115,27 @@ def test_a_move_under_a_step_outside_this_plan_is_404(owner_client, owner, plan,
     assert step.parent is None
 
 
-def test_a_move_without_a_place_is_refused(owner_client, step):
-    response = owner_client.post(reverse("plans-tree-step-move", args=[step.code]), {})
+@pytest.mark.parametrize("htmx", [False, True])
+@pytest.mark.parametrize("data", [{"parent": ""}, {}])
+def test_a_move_without_a_place_is_refused_beside_the_field(
+    owner_client, plan, step, data, htmx, htmx_headers
+):
+    other = tree_step(plan, "Choose a name")
+
+    response = owner_client.post(
+        reverse("plans-tree-step-move", args=[step.code]),
+        data,
+        headers=htmx_headers if htmx else {},
+    )
 
     assert response.status_code == 422
+    assert ("<html" in response.text) is not htmx
+    assert message_beside(response.text, "parent") == "Choose where it goes from the list."
+    assert selected_places(response.text) == [""]
+    assert str(other.code) in response.text
+    step.refresh_from_db()
+    assert step.parent is None
+    assert not step.events.exists()
 
 
 def test_up_and_down_swap_neighbours(owner_client, plan):
