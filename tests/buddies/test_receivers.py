@@ -201,7 +201,7 @@ def test_a_buddy_with_an_account_gets_a_link_to_the_progress_page(plan, buddyshi
     [message] = mail.outbox
     for body in bodies(message):
         assert f"/buddies/b/{buddyship.code}/" in body
-        assert "Open the private link we sent you" not in body
+        assert "the private link we sent you" not in body
 
 
 def test_a_link_only_buddy_is_pointed_to_their_private_link(owner, plan, clock):
@@ -211,9 +211,12 @@ def test_a_link_only_buddy_is_pointed_to_their_private_link(owner, plan, clock):
     after_a_change_of_mind(clock)
     sender.send_pending()
     [message] = mail.outbox
-    said = "Open the private link we sent you to see Olivia Owner{}s progress."
-    assert message.body.count(said.format("'")) == 1
-    assert said.format("\u2019") in html_of(message)
+    said = "See Olivia Owner{q}s progress with the private link we sent you, in the email"
+    assert message.body.count(said.format(q="'")) == 1
+    assert said.format(q="\u2019") in html_of(message)
+    # Where to find it, and what to do without it.
+    assert "Your private link to Olivia Owner's progress" in message.body
+    assert "Lost it? Ask Olivia Owner to send you a new one." in message.body
 
 
 def test_a_buddy_can_turn_celebrations_off(plan, buddyship, clock):
