@@ -25,8 +25,10 @@ migrate: venv
 run: migrate
 	@$(PY) scripts/run.py --host $(HOST) --port $(PORT)
 
+# The suite in TEST_WORKERS processes (pytest-xdist; each has its own test database).
+TEST_WORKERS ?= 2
 test: venv
-	@$(VENV)/bin/pytest -q -m "not e2e and not fault and not services"
+	@$(VENV)/bin/pytest -q -n $(TEST_WORKERS) -m "not e2e and not fault and not services"
 
 # Benchmarks print figures (bench/README.md); never part of `make test`.
 # BENCH_ARGS=--quick for a short run; BENCH_DATABASE_URL points at PostgreSQL.

@@ -24,15 +24,15 @@ from tests.factories import StepFactory, UserFactory
 SKIP = ("logout", "/static/", "delete", "/admin/", "export", "download", "feed.ics", ".ics")
 # Forms that would end the session or the buddyships the rest of the crawl walks through.
 DESTRUCTIVE = ("logout", "delete", "/leave/", "revoke", "/archive/")
-PAYLOADS = [
-    "",
-    "x" * 5000,
-    "9999-12-31",
-    "0001-01-01",
-    "2026-02-31",
-    "-99999999999999999999",
-    "a\x00b",
-]
+# By the kind of control: what each could be sent that its page never offers.
+PAYLOADS = {
+    "date": ["", "9999-12-31", "0001-01-01", "2026-02-31", "a\x00b"],
+    "number": ["", "-99999999999999999999", "a\x00b"],
+    "choice": ["", "x" * 5000, "a\x00b"],
+    "text": ["", "x" * 5000, "9999-12-31", "-99999999999999999999", "a\x00b"],
+}
+KINDS = {"date": "date", "number": "number", "select": "choice", "checkbox": "choice"}
+KINDS["radio"] = "choice"
 # Sent as htmx requests too: the fragments have their own error paths.
 HTMX_PAYLOADS = ("9999-12-31", "a\x00b")
 CODE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -52,21 +52,21 @@ class Page(HTMLParser):
                 "method": (attrs.get("method") or "get").lower(),
                 "action": attrs.get("action") or "",
                 "fields": {},
+                "kinds": {},
             }
             self.forms.append(self._form)
         elif self._form is not None and tag in ("input", "textarea", "select"):
             name = attrs.get("name")
             if not name:
                 return
-            kind = attrs.get("type", "text")
+            kind = "select" if tag == "select" else attrs.get("type", "text")
+            self._form["kinds"][name] = KINDS.get(kind, "text")
             if kind in ("checkbox", "radio") and "checked" not in attrs:
                 self._form["fields"].setdefault(name, None)
                 if kind == "radio" and self._form["fields"][name] is None:
                     self._form["fields"][name] = attrs.get("value", "on")
                 return
             self._form["fields"][name] = attrs.get("value", "")
-        elif self._form is not None and tag == "option" and "selected" in attrs:
-            pass
 
     def handle_endtag(self, tag):
         if tag == "form":
@@ -107,14 +107,14 @@ def crawl(client, starts, errors, limit=250):
                 queries.add(href)
         for form in page.forms:
             action = urljoin(url, form["action"] or path)
-            forms.append((url, action, form["method"], form["fields"]))
+            forms.append((url, action, form["method"], form["fields"], form["kinds"]))
     for href in {
         CODE.sub("<code>", href): href for href in queries
     }.values():  # every query parameter a link carries, with hostile values
         path, query = href.split("?", 1)
         params = dict(parse_qsl(query))
         for name in params:
-            for payload in PAYLOADS:
+            for payload in dict.fromkeys(PAYLOADS["text"] + PAYLOADS["date"]):
                 response = client.get(path, {**params, name: payload})
                 if response.status_code >= 500:
                     errors.append(("GET", path, name, payload[:20]))
@@ -123,7 +123,7 @@ def crawl(client, starts, errors, limit=250):
 
 def attack(client, forms, errors):
     done = set()
-    for origin, action, method, fields in forms:
+    for origin, action, method, fields, kinds in forms:
         key = (CODE.sub("<code>", action), tuple(sorted(fields)))
         if key in done or any(word in action for word in DESTRUCTIVE):
             continue
@@ -132,7 +132,7 @@ def attack(client, forms, errors):
         for name in fields:
             if name == "csrfmiddlewaretoken":
                 continue
-            for payload in PAYLOADS:
+            for payload in PAYLOADS[kinds.get(name, "text")]:
                 data = {**base, name: payload}
                 htmx = {"HX-Request": "true", "HX-Current-URL": origin}
                 for headers in ({}, htmx) if payload in HTMX_PAYLOADS else ({},):
