@@ -274,6 +274,29 @@ def test_cheers_are_capped_per_hour(buddy_client, buddyship):
     assert Note.objects.count() == 30
 
 
+def test_a_cheer_over_the_cap_with_htmx_answers_the_panel_with_the_reason(
+    buddy_client, buddyship, htmx_headers
+):
+    """htmx swaps a 429 in (base.html's htmx-config), so the buddy reads why, in place."""
+    Note.objects.bulk_create(
+        Note(buddyship=buddyship, kind=Note.Kind.CHEER, created=timezone.now()) for _ in range(30)
+    )
+
+    response = buddy_client.post(
+        reverse("buddies-cheer", args=[buddyship.code]),
+        {"text": "Keep going"},
+        headers=htmx_headers,
+    )
+
+    assert response.status_code == 429
+    assert response.text.lstrip().startswith('<section class="card mb-4 cheer-panel"')
+    assert "a lot of cheering for one hour: try again a little later." in response.text
+    assert "Keep going</textarea>" in response.text
+    page = buddy_client.get(reverse("buddies-progress", args=[buddyship.code])).text
+    assert '{"code": "429", "swap": true}' in page
+    assert Note.objects.count() == 30
+
+
 def test_link_holder_can_cheer(owner, plan):
     follower = make_buddyship(owner, [plan])
     token = make_link(follower)
