@@ -250,10 +250,7 @@ class CheckupAnswerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.step = step
         self.today = today
-        # The example comes after the step's own date: that very date is refused.
-        self.fields["new_date"].set_range(
-            earliest=today, example_after=max(today, step.due_date or today)
-        )
+        self.fields["new_date"].set_range(**step.new_date_range(today))
 
     def clean(self):
         cleaned = super().clean()

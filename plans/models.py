@@ -546,6 +546,12 @@ class Step(models.Model):
                 "That is the date it already has: choose another.", code="same_date"
             )
 
+    def new_date_range(self, today):
+        """`earliest` and `example_after` for a field asking for this step's new date
+        (careerplan.dates.DateField.set_range), from validate_new_date's rule: from today
+        on, and an example after the date it already has, which is refused."""
+        return {"earliest": today, "example_after": max(today, self.due_date or today)}
+
     @transaction.atomic
     def enjoy_reward(self, now=None):
         """Record that the reward for a done step was enjoyed (once)."""

@@ -107,11 +107,7 @@ class RescheduleForm(forms.Form):
     def __init__(self, *args, user, step, **kwargs):
         super().__init__(*args, **kwargs)
         self.user, self.step = user, step
-        today = user.local_today()
-        # The example comes after the step's own date: that very date is refused.
-        self.fields["due_date"].set_range(
-            earliest=today, example_after=max(today, step.due_date or today)
-        )
+        self.fields["due_date"].set_range(**step.new_date_range(user.local_today()))
 
     def clean_due_date(self):
         value = self.cleaned_data["due_date"]
