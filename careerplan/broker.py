@@ -36,7 +36,7 @@ import uuid
 from time import monotonic
 
 from kombu.exceptions import ChannelError
-from kombu.transport import filesystem
+from kombu.transport import TRANSPORT_ALIASES, filesystem
 from kombu.utils.encoding import str_to_bytes
 from kombu.utils.json import dumps
 
@@ -76,3 +76,25 @@ class Channel(filesystem.Channel):
 
 class Transport(filesystem.Transport):
     Channel = Channel
+
+
+SCHEME = "careerplan-filesystem"
+
+
+def configure(folder):
+    """Return the broker URL and transport options of an embedded broker under `folder`
+    (a `pathlib.Path`; its folders are made), the URL's scheme registered as this
+    transport."""
+    for sub in ("out", "processed", "control"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    TRANSPORT_ALIASES[SCHEME] = f"{__name__}:Transport"
+    options = {
+        "data_folder_in": str(folder / "out"),
+        "data_folder_out": str(folder / "out"),
+        "processed_folder": str(folder / "processed"),
+        "store_processed": False,
+        # Broadcasts (worker control, beat's exchange table) go here too, not into the
+        # directory the worker was started from.
+        "control_folder": str(folder / "control"),
+    }
+    return f"{SCHEME}://", options

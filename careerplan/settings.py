@@ -323,25 +323,12 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
-    _broker_dir = VAR_DIR / "broker"
-    for _sub in ("out", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     # kombu's filesystem transport, writing each message whole before a worker can see
     # it (careerplan.broker: a worker could read one half-written, crash and lose it).
     # The URL's scheme names it, so every connection made from the URL uses it.
-    from kombu.transport import TRANSPORT_ALIASES
+    from careerplan import broker as _broker
 
-    TRANSPORT_ALIASES["careerplan-filesystem"] = "careerplan.broker:Transport"
-    CELERY_BROKER_URL = "careerplan-filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "out"),
-        "data_folder_out": str(_broker_dir / "out"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "store_processed": False,
-        # Broadcasts (worker control, beat's exchange table) go here too, not into the
-        # directory the worker was started from.
-        "control_folder": str(_broker_dir / "control"),
-    }
+    CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = _broker.configure(VAR_DIR / "broker")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

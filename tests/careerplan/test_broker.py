@@ -25,44 +25,39 @@ TRANSPORT = broker.Transport
 
 def connect(folder, transport=TRANSPORT):
     """A connection to the filesystem broker in `folder`, as the embedded settings make."""
-    (folder / "out").mkdir(exist_ok=True)
-    return Connection(
-        "filesystem://",
-        transport=transport,
-        transport_options={
-            "data_folder_in": str(folder / "out"),
-            "data_folder_out": str(folder / "out"),
-            "processed_folder": str(folder / "processed"),
-            "store_processed": False,
-            "control_folder": str(folder / "control"),
-        },
-    )
+    _url, options = broker.configure(folder)
+    return Connection("filesystem://", transport=transport, transport_options=options)
 
 
-class Peeking:
-    """A file being written whose every write is first watched by `peek`."""
+def peek_at_each_step(monkeypatch, folder, peek, *steps):
+    """Call `peek` as each file under `folder` is opened for writing (kombu and pathlib
+    open through io.open, the transport through open), and before each of the `os`
+    functions named in `steps`."""
+    real_open = io.open
 
-    def __init__(self, file, peek):
-        self.file = file
-        self.peek = peek
+    def watched_open(file, mode="r", *args, **kwargs):
+        opened = real_open(file, mode, *args, **kwargs)
+        if ("w" in mode or "+" in mode) and str(file).startswith(str(folder)):
+            peek()
+        return opened
 
-    def write(self, data):
-        self.peek()
-        return self.file.write(data)
+    monkeypatch.setattr(io, "open", watched_open)
+    monkeypatch.setattr(builtins, "open", watched_open)
+    for name in steps:
+        monkeypatch.setattr(os, name, _peeking(getattr(os, name), peek))
 
-    def __getattr__(self, name):
-        return getattr(self.file, name)
 
-    def __enter__(self):
-        return self
+def _peeking(function, peek):
+    def watched(*args, **kwargs):
+        peek()
+        return function(*args, **kwargs)
 
-    def __exit__(self, *exc_info):
-        self.file.close()
+    return watched
 
 
 def test_a_reader_never_sees_a_message_before_it_is_whole(tmp_path, monkeypatch):
     """A worker's `_get` runs at each step of a `_put` that changes the folder: as the
-    message is written and just before it is renamed. It finds nothing each time, and
+    message's file is opened and just before it is renamed. It finds nothing each time, and
     after the put it finds exactly the message."""
     with connect(tmp_path) as writing, connect(tmp_path) as reading:
         writer, reader = writing.default_channel, reading.default_channel
@@ -76,20 +71,7 @@ def test_a_reader_never_sees_a_message_before_it_is_whole(tmp_path, monkeypatch)
             except Exception as error:  # kombu's own channel: JSONDecodeError
                 seen.append(("raised", repr(error)))
 
-        real_open, real_replace = builtins.open, os.replace
-
-        def watched_open(file, mode="r", *args, **kwargs):
-            opened = real_open(file, mode, *args, **kwargs)
-            if "w" in mode and str(file).startswith(str(tmp_path / "out")):
-                return Peeking(opened, peek)
-            return opened
-
-        def watched_replace(src, dst, *args, **kwargs):
-            peek()
-            return real_replace(src, dst, *args, **kwargs)
-
-        monkeypatch.setattr(builtins, "open", watched_open)
-        monkeypatch.setattr(os, "replace", watched_replace)
+        peek_at_each_step(monkeypatch, tmp_path / "out", peek, "replace")
         payload = {"body": "aGVsbG8=", "headers": {"task": "careerplan.tasks.heartbeat"}}
         writer._put(QUEUE, payload)
         monkeypatch.undo()
@@ -118,21 +100,7 @@ def test_an_exchange_table_is_never_read_before_it_is_whole(tmp_path, monkeypatc
             except Exception as error:  # kombu's own channel: JSONDecodeError
                 seen.append(repr(error))
 
-        real_open, real_link = io.open, os.link
-
-        def watched_open(file, mode="r", *args, **kwargs):
-            opened = real_open(file, mode, *args, **kwargs)
-            if ("w" in mode or "+" in mode) and "control" in str(file):
-                peek()
-            return opened
-
-        def watched_link(src, dst, *args, **kwargs):
-            peek()
-            return real_link(src, dst, *args, **kwargs)
-
-        # kombu and pathlib open files through io.open.
-        monkeypatch.setattr(io, "open", watched_open)
-        monkeypatch.setattr(os, "link", watched_link)
+        peek_at_each_step(monkeypatch, tmp_path / "control", peek, "link")
         binder._queue_bind(exchange, "", "", "worker@host.celery.pidbox")
         monkeypatch.undo()
 
