@@ -3,7 +3,9 @@
 Sessions live in Redis and are written through to the database, as cached_db keeps them.
 Reading one also reads, in the same call, the person's version and cached row
 (accounts.backends) and the page asked for (careerplan.pagecache), once this process
-knows whose the session is (careerplan.prefetch).
+knows whose the session is (careerplan.prefetch). The session, version and row are small
+and read on every request, so the process keeps copies that Redis tells it to drop when
+they change (careerplan.nearcache): a bare signed-in request then needs no round trip.
 """
 
 from django.contrib.auth import SESSION_KEY
@@ -14,16 +16,29 @@ from careerplan import prefetch
 from careerplan.pagecache import prefetch_key
 
 
+def _read(cache, near, also):
+    """Return the values of `near`, from the process's copies where the cache keeps them
+    (careerplan.nearcache), and whether `also` were read with them."""
+    if hasattr(cache, "get_many_near"):
+        return cache.get_many_near(near, also)
+    return cache.get_many([*near, *also]), True
+
+
 class SessionStore(cached_db.SessionStore):
     def load(self):
         person = prefetch.hint(self.session_key)
-        wanted = []
+        near = [self.cache_key]
+        page = []
         if person is not None:
-            wanted = [*cached_user_keys(person), *filter(None, [prefetch_key(person)])]
+            near += cached_user_keys(person)
+            page = list(filter(None, [prefetch_key(person)]))
         try:
-            found = self._cache.get_many([self.cache_key, *wanted])
+            found, page_read = _read(self._cache, near, page)
         except Exception:  # as cached_db does: an unreadable cache is an empty session
-            found = {}
+            found, page_read = {}, False
+        # The page is read here only when the session is: with the session kept in the
+        # process, the page is read when it is served, and other views read none.
+        wanted = [*near[1:], *(page if page_read else [])]
         data = found.get(self.cache_key)
         if data is None:
             # Not in the cache (evicted, or a cache outage): cached_db's own way, from the

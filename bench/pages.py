@@ -59,7 +59,7 @@ TARGET_SIGNED_IN = 0.50
 TARGET_DASHBOARD = 0.20
 TARGET_HEAVY = 0.10
 MAX_HTML = 100 * 1024
-WORKERS = 2
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 # The app's cache and sessions for the production-like run: a Redis database of the
 # benchmark's own (the test suites use others).
 REDIS_DEFAULT = "redis://127.0.0.1:6379/2"

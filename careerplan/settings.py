@@ -162,6 +162,9 @@ if REDIS_URL:
             "BACKEND": "careerplan.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "careerplan",
+            # Copies of each signed-in request's session, version and row kept in the
+            # process while Redis says they are unchanged (careerplan.nearcache).
+            "OPTIONS": {"near": env_bool("NEAR_CACHE", default=True)},
         }
     }
 else:
