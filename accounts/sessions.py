@@ -27,18 +27,17 @@ def _read(cache, near, also):
 class SessionStore(cached_db.SessionStore):
     def load(self):
         person = prefetch.hint(self.session_key)
-        near = [self.cache_key]
-        page = []
+        person_keys, page = [], []
         if person is not None:
-            near += cached_user_keys(person)
+            person_keys = cached_user_keys(person)
             page = list(filter(None, [prefetch_key(person)]))
         try:
-            found, page_read = _read(self._cache, near, page)
+            found, page_read = _read(self._cache, [self.cache_key, *person_keys], page)
         except Exception:  # as cached_db does: an unreadable cache is an empty session
             found, page_read = {}, False
         # The page is read here only when the session is: with the session kept in the
         # process, the page is read when it is served, and other views read none.
-        wanted = [*near[1:], *(page if page_read else [])]
+        wanted = [*person_keys, *(page if page_read else [])]
         data = found.get(self.cache_key)
         if data is None:
             # Not in the cache (evicted, or a cache outage): cached_db's own way, from the

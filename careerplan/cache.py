@@ -134,8 +134,8 @@ class RedisCache(DjangoRedisCache):
         """Return get_many(keys), with `keys` answered from this process's copies while
         they are true (careerplan.nearcache), and whether `also` were read with them (only
         when a round trip was made anyway: then they are in the values if Redis has them)."""
-        names = {self.make_and_validate_key(key): key for key in [*keys, *also]}
-        raw = [self.make_and_validate_key(key) for key in keys]
-        raw_also = [self.make_and_validate_key(key) for key in also]
-        found, fetched = self._cache.get_many_near(raw, raw_also)
+        asked = [*keys, *also]
+        raw = [self.make_and_validate_key(key) for key in asked]
+        names = dict(zip(raw, asked, strict=True))
+        found, fetched = self._cache.get_many_near(raw[: len(keys)], raw[len(keys) :])
         return {names[key]: value for key, value in found.items()}, fetched

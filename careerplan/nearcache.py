@@ -78,9 +78,7 @@ class NearCache:
         """
         try:
             return self._get_many(keys, also)
-        except Unavailable:
-            raise
-        except (ConnectionError, TimeoutError, OSError, RedisError):
+        except (OSError, RedisError):  # redis-py's and the socket's own
             self.reset()
             try:
                 return self._get_many(keys, also)
@@ -152,12 +150,11 @@ class NearCache:
                 connection._parser.set_invalidation_push_handler(self._invalidated)
                 connection.send_command("CLIENT", "TRACKING", "ON")
                 answer = connection.read_response()
+                if isinstance(answer, ResponseError):
+                    raise answer
             except ResponseError as error:
                 connection.disconnect()
                 raise Unavailable(str(error)) from error
-            if isinstance(answer, ResponseError):
-                connection.disconnect()
-                raise Unavailable(str(answer))
             self._connection = connection
         return self._connection
 

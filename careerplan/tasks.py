@@ -1,7 +1,6 @@
 import socket
 
 from celery import shared_task
-from django.db.models import F
 from django.utils import timezone
 
 from careerplan.models import Heartbeat
@@ -11,15 +10,7 @@ from careerplan.models import Heartbeat
 def heartbeat():
     """Record that beat and a worker are alive (shown on the staff status page)."""
     now = timezone.now()
-    host = socket.gethostname()[:255]
-    beat = Heartbeat.objects.filter(name="heartbeat")
-    changes = {"last_run": now, "runs": F("runs") + 1, "hostname": host}
-    if not beat.update(**changes):
-        # The first run: make the row at zero (another worker may make it at the same
-        # moment) and count this run in it, so two first runs count two.
-        row = Heartbeat(name="heartbeat", last_run=now, hostname=host)
-        Heartbeat.objects.bulk_create([row], ignore_conflicts=True)
-        beat.update(**changes)
+    Heartbeat.objects.beat("heartbeat", socket.gethostname()[:255], now)
     return now.isoformat()
 
 
