@@ -31,8 +31,13 @@ PAYLOADS = {
     "choice": ["", "x" * 5000, "a\x00b"],
     "text": ["", "x" * 5000, "9999-12-31", "-99999999999999999999", "a\x00b"],
 }
-KINDS = {"date": "date", "number": "number", "select": "choice", "checkbox": "choice"}
-KINDS["radio"] = "choice"
+KINDS = {
+    "date": "date",
+    "number": "number",
+    "select": "choice",
+    "checkbox": "choice",
+    "radio": "choice",
+}
 # Sent as htmx requests too: the fragments have their own error paths.
 HTMX_PAYLOADS = ("9999-12-31", "a\x00b")
 CODE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
