@@ -261,3 +261,32 @@ class FileAndConsoleBackend(BaseEmailBackend):
                 flush=True,
             )
         return len(email_messages)
+
+    @staticmethod
+    def forget(message_ids, addresses):
+        """Delete the written messages with one of `message_ids`, or sent to or from one
+        of `addresses` (an account's deletion: nothing of the person left under var/).
+
+        Only the default mailer's folder, and only when it is this backend: mail handed
+        to SMTP or a provider has left the server.
+        """
+        mailer = settings.MAILERS.get("default", {})
+        if mailer.get("BACKEND") != "careerplan.mail.FileAndConsoleBackend":
+            return 0
+        folder = Path(mailer["OPTIONS"]["file_path"])
+        message_ids = set(message_ids)
+        addresses = {address.lower() for address in addresses if address}
+        forgotten = 0
+        for eml in folder.glob("*.eml"):
+            headers = BytesHeaderParser(policy=default_policy).parsebytes(eml.read_bytes())
+            named = {
+                address.lower()
+                for _, address in getaddresses(
+                    [str(headers[h]) for h in ("From", "To", "Cc", "Reply-To") if headers[h]]
+                )
+            }
+            if str(headers["Message-ID"] or "").strip() in message_ids or named & addresses:
+                eml.unlink(missing_ok=True)
+                eml.with_suffix(".txt").unlink(missing_ok=True)
+                forgotten += 1
+        return forgotten

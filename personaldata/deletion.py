@@ -11,16 +11,20 @@ until the sender has settled them (or PURGE_AFTER has passed) before deleting th
 from datetime import timedelta
 from importlib import import_module
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from buddies.models import FORMER_BUDDY, Buddyship, Note, Notification, ShareLink
-from buddies.outbox import rows
+from buddies.outbox import messages, rows
 from careerplan import versions
+from careerplan.mail import FileAndConsoleBackend
 from personaldata.models import Closure, DataExport
+from personaldata.registry import BY_LABEL, rows_of
 from plans.calendar.models import CalendarFeed
 
 # The longest a closed account's rows wait for its farewell emails: the sender gives up
@@ -109,7 +113,6 @@ def farewells_pending(user):
     )
 
 
-@transaction.atomic
 def purge(user):
     """Delete every row of the account (registry: every table that refers to it).
 
@@ -119,9 +122,26 @@ def purge(user):
     2. The account itself, and with it (foreign keys cascade) every plan, step, GROW
        sheet, journal entry, buddyship as a planner with its notes, links and emails,
        address, authenticator, download and the closure.
-    3. Their sessions, and the files of any download under var/exports/.
+    3. Their sessions, the files of any download under var/exports/, and the emails the
+       embedded mail folder (var/mail/) holds to, from or about them.
     """
     as_buddy = Buddyship.objects.filter(user=user)
+    written = Notification.objects.filter(
+        Q(user=user) | Q(buddyship__planner=user) | Q(buddyship__in=as_buddy)
+    )
+    message_ids = [messages.message_id(row) for row in written.only("code")]
+    addresses = [
+        user.email,
+        *EmailAddress.objects.filter(user=user).values_list("email", flat=True),
+        *as_buddy.values_list("email", flat=True),
+    ]
+    delete_rows(user, as_buddy)
+    # Files are not rolled back with rows: they go once the rows have.
+    FileAndConsoleBackend.forget(message_ids, addresses)
+
+
+@transaction.atomic
+def delete_rows(user, as_buddy):
     # The planners' pages name the buddy; the update below sends no signal.
     versions.changed(*as_buddy)
     Note.objects.filter(buddyship__in=as_buddy).delete()
@@ -130,4 +150,6 @@ def purge(user):
     as_buddy.update(user=None, email="", name=FORMER_BUDDY, message="")
     delete_exports(DataExport.objects.filter(user=user))
     end_sessions(user)
+    # The admin's history of changes to the person's rows (those by them go with them).
+    rows_of(BY_LABEL["admin.LogEntry"], user).delete()
     user.delete()

@@ -15,7 +15,9 @@ from functools import cache
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.functions import Cast
 
 # A chain of foreign keys longer than this reaches the user only through another
 # person's rows (a note on a step of a plan of ...): none of ours is that deep.
@@ -39,6 +41,9 @@ class Section:
     # For rows an account has from the start (the account itself, its reminders): the
     # fields an import copies onto the importing account's own rows.
     restore_fields: tuple[str, ...] = ()
+    # Rows that name another row by content type and id (the admin's history): the
+    # person's rows also include those naming a row of theirs in another section.
+    names_rows: bool = False
 
     @property
     def model(self):
@@ -59,7 +64,11 @@ SECTIONS = [
         "your two-factor methods (their secret keys are never exported)",
         omit=("data",),
     ),
-    Section("admin.LogEntry", "changes made in the admin by, or to, your account"),
+    Section(
+        "admin.LogEntry",
+        "changes made in the admin by your account, or to it and its rows",
+        names_rows=True,
+    ),
     Section("plans.Plan", "your plans: the SMART goal of each", restore=True),
     Section("plans.Step", "every step, with its date, state and reward", restore=True),
     Section("plans.StepEvent", "each step's history: committed, done, moved", restore=True),
@@ -143,4 +152,21 @@ def rows_of(section, user):
     query = models.Q()
     for path in user_paths(model):
         query |= models.Q(**{path: user.pk})
+    if section.names_rows:
+        query |= naming_rows_of(user)
     return model.objects.filter(query).distinct().order_by("pk")
+
+
+def naming_rows_of(user):
+    """Rows that name one of the person's rows in another section by content type and
+    id (`object_id` is text, so each section's keys are compared as text)."""
+    query = models.Q()
+    for other in SECTIONS:
+        if other.names_rows:
+            continue
+        keys = rows_of(other, user).annotate(pk_text=Cast("pk", models.TextField()))
+        query |= models.Q(
+            content_type=ContentType.objects.get_for_model(other.model),
+            object_id__in=keys.order_by().values("pk_text"),
+        )
+    return query

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pytest
 from allauth.account.models import EmailAddress, EmailConfirmation
 from allauth.mfa.models import Authenticator
-from django.contrib.admin.models import ADDITION, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
@@ -66,6 +66,16 @@ def world(db, var_dir):
         action_flag=ADDITION,
     )
     plan = PlanFactory(owner=person, goal=f"I will be running a {MARKER} shop by 2028")
+    # A staff member's history of changes to the person's account and plan names them.
+    staff = UserFactory(display_name="Stan Staff", email="stan@example.com", is_staff=True)
+    for row, described in [(person, "Petra Person"), (plan, plan.goal)]:
+        LogEntry.objects.create(
+            user=staff,
+            content_type=ContentType.objects.get_for_model(row),
+            object_id=str(row.pk),
+            object_repr=described,
+            action_flag=CHANGE,
+        )
     parent = plan.add_step(f"Find a {MARKER} supplier")
     step = plan.add_step("Call the supplier", StepFactory.due_date.function(), parent=parent)
     step.mark_done()

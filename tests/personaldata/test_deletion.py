@@ -34,6 +34,8 @@ def test_the_page_says_what_goes_and_asks_for_the_password_again(world):
     assert page.status_code == 200
     text = page.content.decode()
     assert "Every plan" in text
+    assert "Your reminders, and the notifications" in text
+    assert "any copy of one kept on this server" in text
     assert "Your Success Journal" in text
     assert "no waiting period" in text
 
@@ -250,3 +252,38 @@ def test_ending_sessions_takes_their_copies_in_the_shared_cache_too(settings, wo
 
     assert store._cache.get(store.cache_key) is None
     assert not Session.objects.filter(session_key=store.session_key).exists()
+
+
+@pytest.fixture
+def mail_files(settings, var_dir):
+    """Emails written where the embedded mode writes them, var/mail/."""
+    folder = var_dir / "mail"
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "careerplan.mail.FileAndConsoleBackend",
+            "OPTIONS": {"file_path": str(folder)},
+        }
+    }
+    return folder
+
+
+def test_the_emails_written_under_var_to_from_or_about_the_person_go(
+    world, mail_files, send_requests
+):
+    mail.send_mail("Your archive", f"{MARKER} is ready", None, ["petra.second@example.com"])
+    mail.send_mail("Hello Olga", "Nothing of anyone else", None, ["olga@example.com"])
+    deletion.close_account(world.person)
+    send_pending()
+    written = {path.name for path in mail_files.iterdir()}
+    # The farewells to Bea and Fern and the note to Paul, about Petra, were written.
+    assert sum(name.endswith("has-left-careerplan.eml") for name in written) == 2, written
+    assert any(b"Petra Person" in path.read_bytes() for path in mail_files.glob("*.eml"))
+
+    assert jobs.tidy()["purged"] == 1
+
+    left = sorted(path.name for path in mail_files.iterdir())
+    assert len(left) == 2, left
+    assert all("hello-olga" in name for name in left), left
+    traces = [MARKER.encode(), b"petra@example.com", b"petra.second@example.com", b"Petra"]
+    for path in mail_files.iterdir():
+        assert not any(trace in path.read_bytes() for trace in traces), path

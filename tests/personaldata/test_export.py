@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.db.models import Q
 from django.urls import reverse
@@ -18,6 +20,8 @@ from personaldata import jobs
 from personaldata.export import JSON_NAME, VERSION, export_data, exported_fields, field_key
 from personaldata.models import DataExport
 from personaldata.registry import BY_LABEL, SECTIONS, label_of, models_reaching_the_user, user_paths
+from plans.models import Plan
+from tests.factories import PlanFactory
 from tests.personaldata.conftest import MARKER, signed_in
 
 SCHEMA_DOC = Path(__file__).resolve().parents[2] / "docs" / "export-schema.md"
@@ -45,15 +49,26 @@ def test_every_row_of_the_person_in_every_such_model_is_in_the_export(closing_wo
     for model in models_reaching_the_user():
         label = label_of(model)
         expected = set(rows_reaching(model, person).values_list("pk", flat=True))
+        if model is LogEntry:
+            # The admin's history of changes to the person's account and plan, by staff.
+            expected |= set(LogEntry.objects.exclude(user=person).values_list("pk", flat=True))
         assert expected, f"The world fixture has no {label} row of the person: add one."
         exported = {row["id"] for row in data["sections"][label]}
         assert exported == expected, label
 
 
 def test_a_stranger_s_rows_are_not_in_the_export(world, stranger):
+    LogEntry.objects.create(
+        user=stranger,
+        content_type=ContentType.objects.get_for_model(Plan),
+        object_id=str(PlanFactory(owner=stranger).pk),
+        object_repr="the stranger's plan",
+        action_flag=CHANGE,
+    )
     data = export_data(world.person)
     text = json.dumps(data)
     assert stranger.email not in text
+    assert "the stranger's plan" not in text
     plans = data["sections"]["plans.Plan"]
     assert [row["goal"] for row in plans] == [world.plan.goal]
     # The planner the person supports is not theirs: their rows are referred to by null.
