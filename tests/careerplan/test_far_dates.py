@@ -12,7 +12,7 @@ import string
 
 import pytest
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from buddies.models import Notification
@@ -173,21 +173,29 @@ def _date(value):
 
 @SETTINGS
 @given(value=date_text)
+@example(value="9999-12-30")
+@example(value="0001-01-01")
 def test_no_date_in_a_query_string_is_a_server_error(owner_client, plan, value):
-    for url, params in [
-        (reverse("journals-today"), {"before": value}),
-        (reverse("journals-write"), {"date": value}),
-        (reverse("journals-search"), {"q": "a", "start": value}),
-        (reverse("journals-search"), {"q": "a", "end": value}),
-        (reverse("journals-calendar"), {"year": value}),
-        (reverse("plans-wallchart", args=[plan.code]), {"scale": value}),
+    step = plan.steps.first() or StepFactory(plan=plan)
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    for url, params, headers in [
+        (reverse("journals-today"), {"before": value}, {}),
+        (reverse("journals-today"), {"before": value}, htmx),
+        # "Give me more time" in a morning email opens the step with a new date filled in.
+        (reverse("plans-step-detail", args=[step.code]), {"new_date": value}, {}),
+        (reverse("journals-write"), {"date": value}, {}),
+        (reverse("journals-search"), {"q": "a", "start": value}, {}),
+        (reverse("journals-search"), {"q": "a", "end": value}, {}),
+        (reverse("journals-calendar"), {"year": value}, {}),
+        (reverse("journals-calendar"), {"year": value}, htmx),
+        (reverse("plans-wallchart", args=[plan.code]), {"scale": value}, {}),
     ]:
-        response = owner_client.get(url, params)
+        response = owner_client.get(url, params, **headers)
         assert response.status_code < 500, (url, params)
         day = _date(value)
         # An empty value is an absent one.
         unreadable = value != "" and (day is None or not EARLIEST <= day <= LATEST)
-        if ("before" in params or "date" in params) and unreadable:
+        if {"before", "date", "new_date"} & set(params) and unreadable:
             assert response.status_code == 400, (url, params)
 
 

@@ -210,3 +210,14 @@ def test_the_feed_runs_the_same_queries_for_5_and_50_steps(owner_client, plan):
         counts.append(len(queries))
 
     assert counts[0] == counts[1] == 2
+
+
+def test_the_webcal_link_is_the_same_address_for_a_calendar_app(owner_client, owner, settings):
+    owner_client.post("/calendar/on/", {"plan": ""})
+    page = owner_client.get("/calendar/").text
+    https = re.search(r'value="(https?://[^"]+\.ics)"', page).group(1)
+    webcal = re.search(r'href="(webcal://[^"]+\.ics)"', page).group(1)
+    assert webcal == "webcal://" + https.split("://", 1)[1]
+    assert https.startswith(settings.SITE_URL)
+    # A calendar app asks the https address the webcal link stands for.
+    assert events(Client().get(https.removeprefix(settings.SITE_URL))) is not None
