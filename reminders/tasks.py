@@ -6,6 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from buddies.models import Notification
+from buddies.outbox.rows import ask_for_send
 from reminders import push, sweep
 
 # Push rows one task sends before handing over to a fresh task.
@@ -22,14 +23,15 @@ def reminder_pass():
         next_attempt__lte=timezone.now(),
     ).exists()
     if waiting and not written["push"]:
-        send_push.delay()
+        # Through ask_for_send: a broker outage leaves the rows for the next pass.
+        ask_for_send(sweep.PUSH_TASK)
     return written
 
 
-@shared_task(name="reminders.tasks.send_push")
+@shared_task(name=sweep.PUSH_TASK)
 def send_push():
     """Send a batch of pending push rows; continue in a new task if the batch was full."""
     counts = push.send_pending_push(limit=SEND_BATCH)
     if sum(counts.values()) >= SEND_BATCH:
-        send_push.delay()
+        ask_for_send(sweep.PUSH_TASK)
     return counts

@@ -9,6 +9,7 @@ import time_machine
 from buddies.models import Notification
 from reminders.models import Reminder
 from reminders.sweep import run_pass
+from tests.buddies.conftest import refusing_broker, send_requests  # noqa: F401
 from tests.factories import PlanFactory, StepFactory, UserFactory
 
 # Sunday 8 March 2026, noon UTC: London is on GMT until 29 March.
@@ -73,16 +74,6 @@ def run_every(clock, start, end, minutes=15):
         clock.move_to(moment)
         run_pass()
         moment += dt.timedelta(minutes=minutes)
-
-
-@pytest.fixture
-def send_requests(monkeypatch):
-    """The names of the tasks the pass puts on the broker, kept here instead."""
-    from careerplan.celery import app as celery_app
-
-    asked = []
-    monkeypatch.setattr(celery_app, "send_task", lambda name, *args, **kwargs: asked.append(name))
-    return asked
 
 
 def new_vapid_key():

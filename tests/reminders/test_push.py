@@ -19,7 +19,7 @@ from buddies.models import Notification
 from buddies.outbox import sender
 from reminders import push
 from reminders.models import Kind, PushSubscription
-from reminders.sweep import run_pass
+from reminders.sweep import PUSH_TASK, run_pass
 from reminders.tasks import reminder_pass
 from tests.reminders.conftest import MONDAY, due_step, utc
 
@@ -205,11 +205,21 @@ def test_a_push_to_a_browser_removed_meanwhile_is_not_sent(push_row, subscriptio
     assert service.received == []
 
 
-def test_the_pass_sends_push_rows_a_lost_enqueue_left_waiting(push_row, monkeypatch, clock):
-    from reminders import tasks
-
-    asked = []
-    monkeypatch.setattr(tasks.send_push, "delay", lambda: asked.append(True))
+def test_the_pass_sends_push_rows_a_lost_enqueue_left_waiting(push_row, send_requests, clock):
     clock.move_to(MORNING + dt.timedelta(minutes=1))
     reminder_pass()
-    assert asked == [True]
+    assert send_requests == [PUSH_TASK]
+
+
+def test_the_pass_and_a_full_push_batch_end_even_when_the_broker_is_down(
+    push_row, refusing_broker, monkeypatch, service, clock
+):
+    from reminders import tasks
+
+    clock.move_to(MORNING + dt.timedelta(minutes=1))
+    reminder_pass()
+    monkeypatch.setattr(tasks, "SEND_BATCH", 1)
+    assert tasks.send_push() == {"sent": 1}
+    assert refusing_broker == [PUSH_TASK, PUSH_TASK]
+    push_row.refresh_from_db()
+    assert push_row.state == Notification.State.SENT
