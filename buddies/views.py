@@ -275,14 +275,21 @@ def checkup_answer(request, code):
             answer = form.cleaned_data["answer"]
             old_date = step.due_date
             if answer == CheckupAnswerForm.Answer.DONE:
-                step.mark_done(note=form.cleaned_data["reason"])
+                changed = step.mark_done(note=form.cleaned_data["reason"])
                 outcome, checked_up = "done", None
             elif answer == CheckupAnswerForm.Answer.MORE_TIME:
-                step.reschedule(form.cleaned_data["new_date"], form.cleaned_data["reason"])
+                changed = step.reschedule(
+                    form.cleaned_data["new_date"], form.cleaned_data["reason"]
+                )
                 outcome, checked_up = "rescheduled", old_date
             else:
-                step.mark_dropped(form.cleaned_data["reason"])
+                changed = step.mark_dropped(form.cleaned_data["reason"])
                 outcome, checked_up = "dropped", None
+            if not changed:
+                # Closed in another tab between reading the step and answering.
+                step.refresh_from_db()
+                messages.info(request, "This step is already closed.")
+                return _render_answer(request, step, today, form, status=409)
             Note.objects.filter(step=step).mark_seen()
             told = buddies_told(step, outcome, checked_up).count()
             messages.success(request, _answer_thanks(told, wait_before_telling(outcome)))

@@ -370,6 +370,14 @@ class StepQuerySet(models.QuerySet):
         """Open steps due today or later (this week's included)."""
         return self.filter(upcoming_filter(today))
 
+    def due_today(self, today):
+        """Open steps due on the planner's `today`."""
+        return self.filter(due_today_filter(today))
+
+    def due_by(self, today):
+        """Open steps due on the planner's `today` or overdue on it."""
+        return self.filter(due_today_filter(today) | overdue_filter(today))
+
     def next_small_step(self, today):
         """Return "your next small step" (choose_next_small_step) from these steps."""
         steps = self.open().dated().order_by("due_date", "position", "pk")
@@ -427,6 +435,10 @@ def due_this_week_filter(today):
 
 def upcoming_filter(today):
     return Q(status=Step.Status.OPEN, due_date__gte=today)
+
+
+def due_today_filter(today):
+    return Q(status=Step.Status.OPEN, due_date=today)
 
 
 class Step(models.Model):

@@ -153,7 +153,7 @@ def declare(template, unwanted, context):
 def morning_steps(day):
     """What a morning email is about: open steps of active plans due on `day` or before
     (due that day, or overdue)."""
-    return Step.objects.filter(plan__status=Plan.Status.ACTIVE).open().filter(due_date__lte=day)
+    return Step.objects.filter(plan__status=Plan.Status.ACTIVE).due_by(day)
 
 
 def morning_due(dues, now):
@@ -194,10 +194,8 @@ def morning_context(notification):
     user = notification.user
     steps = morning_steps(day).filter(plan__owner=user).select_related("plan")
     listed = {
-        "due": list(steps.filter(due_date=day).order_by("position", "pk")[: LIST_LIMIT + 1]),
-        "overdue": list(
-            steps.filter(due_date__lt=day).order_by("due_date", "pk")[: LIST_LIMIT + 1]
-        ),
+        "due": list(steps.due_today(day).order_by("position", "pk")[: LIST_LIMIT + 1]),
+        "overdue": list(steps.overdue(day).order_by("due_date", "pk")[: LIST_LIMIT + 1]),
     }
     context = {
         "next_step": Step.objects.for_owner(user).select_related("plan").next_small_step(day),

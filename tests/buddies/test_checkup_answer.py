@@ -283,3 +283,31 @@ def test_the_htmx_answer_says_saved_not_sent(owner_client, due_step, buddyship):
 
     assert "Saved: the step is done." in response.text
     assert "is sent" not in response.text
+
+
+def test_a_step_checked_off_in_another_tab_while_asking_for_more_time_is_a_clear_409(
+    owner_client, due_step, buddyship, monkeypatch
+):
+    """The page read the step open; another tab checks it off before the new date is set."""
+    original = Step.reschedule
+
+    def checked_off_first(step, *args, **kwargs):
+        Step.objects.get(pk=step.pk).mark_done()
+        return original(step, *args, **kwargs)
+
+    monkeypatch.setattr(Step, "reschedule", checked_off_first)
+    later = due_step.due_date + datetime.timedelta(days=7)
+    response = owner_client.post(
+        answer_url(due_step),
+        {"answer": "more_time", "new_date": later.isoformat(), "reason": "Busy"},
+    )
+
+    assert response.status_code == 409
+    assert "This step is already closed." in response.text
+    assert "Thank you for answering" not in response.text
+    due_step.refresh_from_db()
+    assert (due_step.status, due_step.due_date) == (
+        Step.Status.DONE,
+        later - datetime.timedelta(days=7),
+    )
+    assert not due_step.events.filter(kind=StepEvent.Kind.RESCHEDULED).exists()

@@ -63,6 +63,9 @@ def test_the_queryset_filters_agree_with_the_rule_at_its_edges(plan, offset):
     assert steps.overdue(TODAY).exists() == (state == State.OVERDUE)
     assert steps.due_this_week(TODAY).exists() == (state == State.DUE)
     assert steps.upcoming(TODAY).exists() == (state in (State.DUE, State.UPCOMING))
+    assert steps.due_today(TODAY).exists() == (offset == 0)
+    # What a morning email is about: due today or overdue.
+    assert steps.due_by(TODAY).exists() == (offset == 0 or state == State.OVERDUE)
 
 
 # --- One plan with a step in every state ------------------------------------------------
