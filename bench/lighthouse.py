@@ -8,10 +8,10 @@ Not part of `make bench` or CI: it needs Node, Lighthouse and Chromium. It uses 
 database bench/pages.py seeded (same --db and --tag), collects the static files
 (compressed and fingerprinted, served by WhiteNoise), serves the app with gunicorn
 under production settings (DEBUG off, plain HTTP on loopback) and runs Lighthouse's
-default mobile audit on the home page (signed out) and, signed in through a session
-cookie, the dashboard, plan page and wall chart of the 200-step probe planner and their
-buddy's progress page. Each page is loaded once before it is measured, as a person's
-second visit finds it in the page cache.
+default mobile audit (performance and accessibility) on the home page (signed out) and,
+signed in through a session cookie, the dashboard, plan page, wall chart, journal and
+tree of the 200-step probe planner and their buddy's progress page. Each page is loaded
+once before it is measured, as a person's second visit finds it in the page cache.
 """
 
 import argparse
@@ -33,7 +33,10 @@ PAGES = (
     ("plan page", "plan page, 200 steps"),
     ("wall chart", "wall chart, 200 steps"),
     ("progress page", "buddy progress, 200 steps"),
+    ("journal", "journal, 200-step planner"),
+    ("tree", "tree, 200 steps"),
 )
+CATEGORIES = ("performance", "accessibility")
 AUDITS = ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time")
 
 
@@ -68,6 +71,11 @@ def main(argv=None):
     connection.close()
     server = start_gunicorn(env, port)
     base = f"http://127.0.0.1:{port}"
+    print(
+        "| page | performance | accessibility | first contentful paint "
+        "| largest contentful paint | total blocking time |"
+    )
+    print("|---|---:|---:|---:|---:|---:|", flush=True)
     try:
         with tempfile.TemporaryDirectory() as folder:
             for page, url, cookies in pages:
@@ -80,7 +88,7 @@ def main(argv=None):
                         args.lighthouse,
                         base + url,
                         "--quiet",
-                        "--only-categories=performance",
+                        f"--only-categories={','.join(CATEGORIES)}",
                         f"--chrome-path={args.chrome}",
                         "--chrome-flags=--headless=new --no-sandbox",
                         f"--extra-headers={json.dumps({'Cookie': cookies} if cookies else {})}",
@@ -91,12 +99,11 @@ def main(argv=None):
                     capture_output=True,
                 )
                 data = json.loads(report.read_text())
-                score = data["categories"]["performance"]["score"]
-                figures = ", ".join(
-                    f"{data['audits'][audit]['title']} {data['audits'][audit]['displayValue']}"
-                    for audit in AUDITS
+                scores = " | ".join(
+                    f"{data['categories'][category]['score'] * 100:.0f}" for category in CATEGORIES
                 )
-                print(f"| {page} | {score * 100:.0f} | {figures} |", flush=True)
+                figures = " | ".join(data["audits"][audit]["displayValue"] for audit in AUDITS)
+                print(f"| {page} | {scores} | {figures} |", flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)

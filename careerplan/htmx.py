@@ -21,6 +21,10 @@ from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
 from django_htmx.http import HttpResponseClientRedirect, reswap, trigger_client_event
 
+# A message's extra tag for words the live region says while the page shows them
+# elsewhere (beside the box that changed): _messages.html keeps it out of sight.
+SAID_ONLY = "said-only"
+
 
 def page_update(request, template, fragments, context, *, main=None, focus=None, status=200):
     """Answer an htmx action with the page's dependent fragments.

@@ -6,7 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from careerplan.dates import date_from_query
 from careerplan.forms import editable
@@ -229,7 +229,11 @@ def calendar(request):
         "today": today,
     }
     if request.htmx:
-        return render(request, "journals/calendar.html#calendar", context)
+        # The year link pressed is replaced: the keyboard goes to the new year's heading,
+        # which a screen reader reads out.
+        response = render(request, "journals/calendar.html#calendar", context)
+        trigger_client_event(response, "cp-focus", {"selector": "#calendar-title"}, after="settle")
+        return response
     return render(request, "journals/calendar.html", context)
 
 

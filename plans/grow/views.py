@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from careerplan.forms import editable, posted
-from careerplan.htmx import page_update
+from careerplan.htmx import SAID_ONLY, page_update
 from careerplan.http import require_POST
 from plans.access import (
     get_grow_session_for_owner,
@@ -142,10 +142,19 @@ def _render_sheet(request, session, fragment, status=200, **extra):
     return render(request, template, context, status=status)
 
 
+# The notices a change shows beside its box (the sheet's context names).
+NOTICES = ("goal_notice", "reality_notice", "notice")
+
+
 def _done(request, session, fragment, anchor, focus=None, **extra):
     """After a change: the changed box for htmx (the box holds everything the change
     shows in), else a redirect back to it (PRG)."""
     if request.htmx:
+        # The notice shows beside the box; the page's live region says it (a status
+        # element swapped in already filled is not reliably read out).
+        for key in NOTICES:
+            if extra.get(key):
+                messages.success(request, extra[key], extra_tags=SAID_ONLY)
         context = _sheet_context(request, session, fragment=fragment, **extra)
         return page_update(request, SHEET, [], context, main=fragment, focus=focus)
     return redirect(reverse("plans-grow-detail", args=[session.code]) + f"#{anchor}")

@@ -2,6 +2,7 @@
 methods, and both the htmx fragment and the full page."""
 
 import datetime as dt
+import json
 
 import pytest
 import time_machine
@@ -506,6 +507,11 @@ def test_the_calendar_moves_between_years_with_htmx(owner_client, make_entry, ht
     assert not is_full_page(response)
     assert response.context["calendar"].journaled == 1
     assert "?year=2026" in response.text
+    # The link pressed is gone: the keyboard goes to the new year's heading.
+    assert json.loads(response["HX-Trigger-After-Settle"]) == {
+        "cp-focus": {"selector": "#calendar-title"}
+    }
+    assert 'id="calendar-title"' in response.text
 
 
 @pytest.mark.parametrize("year", ["2027", "1999", "soon"])

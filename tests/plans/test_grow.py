@@ -350,6 +350,12 @@ def test_goal_with_htmx_answers_with_the_goal_box(owner_client, session, htmx_he
     assert response.status_code == 200
     assert _is_fragment(html, "section", "goal")
     assert "Goal saved." in html
+    # The live region, which stays on the page, says it too (shown only beside the box).
+    assert re.search(
+        r'<div id="messages"[^>]*hx-swap-oob="innerHTML">\s*<p class="visually-hidden">'
+        r"\s*Goal saved.\s*</p>",
+        html,
+    )
     # The keyboard stays in the box just saved (careerplan.htmx's cp-focus).
     assert '"selector": "#goal textarea"' in response["HX-Trigger-After-Settle"]
 
@@ -414,6 +420,7 @@ def test_obstacle_added_with_htmx_returns_the_work_boxes(owner_client, session, 
     assert 'id="grow-work"' in html
     assert "No savings" in html
     assert "<html" not in html
+    assert re.search(r'<p class="visually-hidden">\s*Obstacle added: No savings.\s*</p>', html)
 
 
 @pytest.mark.parametrize(
