@@ -6,9 +6,13 @@ One browser page per role visits every page once; the width and the colour schem
 in place (theme.js follows the scheme as the system does), so the whole sweep stays lean.
 """
 
-import pytest
+from datetime import timedelta
 
-from buddies.models import Buddyship, Note
+import pytest
+from django.utils import timezone
+
+from buddies.links import action_token
+from buddies.models import Buddyship, Note, Notification
 from careerplan.tokens import new_token
 from journals.models import JournalEntry
 from plans.example import FIRST_STEP, load_example_plan
@@ -54,6 +58,26 @@ def world():
     follower.plans.set([PlanFactory(owner=planner, goal="I will be teaching yoga by 2028")])
     dead_link = follower.new_link()
     follower.revoke()
+    # A live private link, an invitation that has expired, and a planner who stopped
+    # sharing with Bea.
+    lou = Buddyship.objects.create(
+        planner=planner, email="lou@example.com", name="Lou", status=Buddyship.Status.ACTIVE
+    )
+    lou.plans.set([plan])
+    live_link = lou.new_link()
+    expired = Buddyship.objects.create(planner=planner, email="eve@example.com", name="Eve")
+    expired_invitation = expired.issue_invitation(now=timezone.now() - timedelta(days=30))
+    other = UserFactory(display_name="Pat Planner", email="pat@example.com")
+    stopped = Buddyship.objects.create(
+        planner=other, user=buddy, email=buddy.email, name="Bea", status=Buddyship.Status.ACTIVE
+    )
+    stopped.plans.set([PlanFactory(owner=other)])
+    stopped.revoke()
+    # The cheer page a check-up email's link opens.
+    checkup = Notification.objects.create(
+        kind=Notification.Kind.CHECKUP, buddyship=buddyship, step=first, key="a11y", state="sent"
+    )
+    entry = JournalEntry.objects.for_owner(planner).get()
     grow = plan.grow_sessions.get()
     return {
         "planner": [
@@ -80,11 +104,17 @@ def world():
             ("email-address", "/accounts/email/"),
             ("delete-account", "/accounts/data/delete/"),
             ("form-address", f"/grow/{grow.code}/obstacles/"),
+            ("journal-entry", f"/journal/{entry.code}/"),
+            ("journal-edit", f"/journal/{entry.code}/edit/"),
+            ("wall-chart-print", f"/plans/{plan.code}/wall-chart/print/"),
+            ("grow-print", f"/grow/{grow.code}/print/"),
+            ("more-time", f"/steps/{first.code}/?new_date=2099-01-01"),
         ],
         "buddy": [
             ("dashboard", "/dashboard/"),
             ("progress", f"/buddies/b/{buddyship.code}/"),
             ("buddies", "/buddies/"),
+            ("stopped-sharing", f"/buddies/b/{stopped.code}/"),
         ],
         "visitor": [
             ("home", "/"),
@@ -94,6 +124,9 @@ def world():
             ("offline", "/offline/"),
             ("invitation", f"/buddies/invitation/{invitation}/"),
             ("link-gone", f"/buddies/p/{dead_link}/"),
+            ("link-progress", f"/buddies/p/{live_link}/"),
+            ("invitation-expired", f"/buddies/invitation/{expired_invitation}/"),
+            ("mail-cheer", f"/buddies/m/a/{action_token(checkup, 'cheer')}/"),
             ("not-found", f"/buddies/p/{new_token()[0]}/"),
         ],
         "emails": {"planner": planner.email, "buddy": buddy.email},
