@@ -201,6 +201,23 @@ def test_a_cancel_committed_between_claim_and_hand_over_is_seen_and_nothing_is_s
     assert id_of(notification) not in sent_ids()
 
 
+@pytest.mark.parametrize("deleted", ["step", "plan"])
+def test_a_step_or_plan_deleted_between_claim_and_hand_over_sends_nothing(
+    monkeypatch, clock, plan, step, buddyship, deleted
+):
+    """Deleting takes the outbox row with it: the paused sender finds nothing to hand over."""
+    notification = write_checkup(step, buddyship)
+    mail.outbox.clear()
+    paused = PausedSender(monkeypatch, "claimed").start()
+
+    {"step": step, "plan": plan}[deleted].delete()  # commits while the sender waits
+    paused.finish()
+
+    assert not Notification.objects.filter(pk=notification.pk).exists()
+    assert id_of(notification) not in sent_ids()
+    assert mail.outbox == []
+
+
 # The converse order: a cancel that comes while the sender decides waits for the mark --
 
 
