@@ -142,6 +142,9 @@ def purge(user):
 
 @transaction.atomic
 def delete_rows(user, as_buddy):
+    # First, while every row of theirs still names them: the admin's history of changes
+    # to the person's rows (a buddyship they were in is anonymised below, not deleted).
+    rows_of(BY_LABEL["admin.LogEntry"], user).delete()
     # The planners' pages name the buddy; the update below sends no signal.
     versions.changed(*as_buddy)
     Note.objects.filter(buddyship__in=as_buddy).delete()
@@ -150,6 +153,4 @@ def delete_rows(user, as_buddy):
     as_buddy.update(user=None, email="", name=FORMER_BUDDY, message="")
     delete_exports(DataExport.objects.filter(user=user))
     end_sessions(user)
-    # The admin's history of changes to the person's rows (those by them go with them).
-    rows_of(BY_LABEL["admin.LogEntry"], user).delete()
     user.delete()

@@ -66,16 +66,6 @@ def world(db, var_dir):
         action_flag=ADDITION,
     )
     plan = PlanFactory(owner=person, goal=f"I will be running a {MARKER} shop by 2028")
-    # A staff member's history of changes to the person's account and plan names them.
-    staff = UserFactory(display_name="Stan Staff", email="stan@example.com", is_staff=True)
-    for row, described in [(person, "Petra Person"), (plan, plan.goal)]:
-        LogEntry.objects.create(
-            user=staff,
-            content_type=ContentType.objects.get_for_model(row),
-            object_id=str(row.pk),
-            object_repr=described,
-            action_flag=CHANGE,
-        )
     parent = plan.add_step(f"Find a {MARKER} supplier")
     step = plan.add_step("Call the supplier", StepFactory.due_date.function(), parent=parent)
     step.mark_done()
@@ -99,6 +89,21 @@ def world(db, var_dir):
     planners_plan = PlanFactory(owner=planner, goal="I will be teaching pottery by 2029")
     as_buddy = make_buddyship(planner, [planners_plan], user=person, name="Petra")
     Note.objects.create(buddyship=as_buddy, kind=Note.Kind.CHEER, text=f"{MARKER} cheers, Paul")
+    # A staff member's history of changes to the person's account, their plan and the
+    # buddyship they are in (which stays, anonymised, as Paul's) names them.
+    staff = UserFactory(display_name="Stan Staff", email="stan@example.com", is_staff=True)
+    for row, described in [
+        (person, "Petra Person"),
+        (plan, plan.goal),
+        (as_buddy, "Petra Person, buddy of Paul"),
+    ]:
+        LogEntry.objects.create(
+            user=staff,
+            content_type=ContentType.objects.get_for_model(row),
+            object_id=str(row.pk),
+            object_repr=described,
+            action_flag=CHANGE,
+        )
     Notification.objects.create(
         kind=Notification.Kind.DIGEST, buddyship=as_buddy, key="2026-W10", state="sent"
     )
