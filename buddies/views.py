@@ -268,37 +268,42 @@ def checkup_answer(request, code):
     form = CheckupAnswerForm(data, step=step, today=today)
     status = 200
     if request.method == "POST":
-        if step.status != Step.Status.OPEN:
+        closed = step.status != Step.Status.OPEN
+        if not closed and form.is_valid():
+            outcome, checked_up = _apply_answer(step, form.cleaned_data)
+            if outcome:
+                Note.objects.filter(step=step).mark_seen()
+                told = buddies_told(step, outcome, checked_up).count()
+                messages.success(request, _answer_thanks(told, wait_before_telling(outcome)))
+                if not request.htmx:
+                    return redirect("plans-dashboard")
+                return _render_answer(request, step, today, form, answered=True)
+            # Closed in another tab between reading the step and answering.
+            step.refresh_from_db()
+            closed = True
+        if closed:
             status = 409
             messages.info(request, "This step is already closed.")
-        elif form.is_valid():
-            answer = form.cleaned_data["answer"]
-            old_date = step.due_date
-            if answer == CheckupAnswerForm.Answer.DONE:
-                changed = step.mark_done(note=form.cleaned_data["reason"])
-                outcome, checked_up = "done", None
-            elif answer == CheckupAnswerForm.Answer.MORE_TIME:
-                changed = step.reschedule(
-                    form.cleaned_data["new_date"], form.cleaned_data["reason"]
-                )
-                outcome, checked_up = "rescheduled", old_date
-            else:
-                changed = step.mark_dropped(form.cleaned_data["reason"])
-                outcome, checked_up = "dropped", None
-            if not changed:
-                # Closed in another tab between reading the step and answering.
-                step.refresh_from_db()
-                messages.info(request, "This step is already closed.")
-                return _render_answer(request, step, today, form, status=409)
-            Note.objects.filter(step=step).mark_seen()
-            told = buddies_told(step, outcome, checked_up).count()
-            messages.success(request, _answer_thanks(told, wait_before_telling(outcome)))
-            if not request.htmx:
-                return redirect("plans-dashboard")
-            return _render_answer(request, step, today, form, answered=True)
         else:
             status = 422
     return _render_answer(request, step, today, form, status=status)
+
+
+def _apply_answer(step, answer):
+    """Act on a valid check-up answer through the step's own methods; return the outcome
+    and the date the check-up was about ("rescheduled" only), or (None, None) if the step
+    had closed meanwhile and nothing changed."""
+    if answer["answer"] == CheckupAnswerForm.Answer.DONE:
+        changed = step.mark_done(note=answer["reason"])
+        outcome, checked_up = "done", None
+    elif answer["answer"] == CheckupAnswerForm.Answer.MORE_TIME:
+        old_date = step.due_date
+        changed = step.reschedule(answer["new_date"], answer["reason"])
+        outcome, checked_up = "rescheduled", old_date
+    else:
+        changed = step.mark_dropped(answer["reason"])
+        outcome, checked_up = "dropped", None
+    return (outcome, checked_up) if changed else (None, None)
 
 
 def _answer_thanks(told, wait):
