@@ -6,7 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
-from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect
 
 from careerplan.dates import date_from_query
 from careerplan.forms import editable
@@ -231,9 +231,9 @@ def calendar(request):
     if request.htmx:
         # The year link pressed is replaced: the keyboard goes to the new year's heading,
         # which a screen reader reads out.
-        response = render(request, "journals/calendar.html#calendar", context)
-        trigger_client_event(response, "cp-focus", {"selector": "#calendar-title"}, after="settle")
-        return response
+        return page_update(
+            request, "journals/calendar.html", [], context, main="calendar", focus="#calendar-title"
+        )
     return render(request, "journals/calendar.html", context)
 
 

@@ -3,6 +3,7 @@ Undo (test_live_updates) and the tree's questions (test_keyboard): a form opened
 of a menu, a row saved or deleted, a layout chosen. Never the top of the page."""
 
 import datetime
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -96,3 +97,21 @@ def test_choosing_the_wall_chart_s_layout_keeps_the_focus_on_the_choice(page, pl
     chosen = page.get_by_role("link", name="By month")
     expect(chosen).to_have_attribute("aria-current", "true")
     expect(chosen).to_be_focused()
+
+
+def test_another_year_of_the_journal_takes_the_keyboard_to_its_heading(page):
+    planner = UserFactory(display_name="Yan Year", email="yan@example.com")
+    this_year = planner.local_today().year
+    planner.date_joined = datetime.datetime(this_year - 1, 3, 1, tzinfo=datetime.UTC)
+    planner.save(update_fields=["date_joined"])
+    log_in(page, planner.email)
+    page.goto("/journal/calendar/")
+
+    page.get_by_role("link", name=str(this_year - 1)).click()
+    heading = page.locator("#calendar-title")
+    expect(heading).to_have_text(str(this_year - 1))
+    expect(heading).to_be_focused()
+    # The whole page moved with it: the address, and the link back to this year.
+    expect(page).to_have_url(re.compile(rf"/journal/calendar/\?year={this_year - 1}$"))
+    expect(page.get_by_role("link", name=str(this_year))).to_be_visible()
+    expect(page.get_by_role("link", name=str(this_year - 2))).to_have_count(0)
