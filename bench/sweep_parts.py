@@ -6,7 +6,7 @@ database `sweep.py` seeded, to see which part grows with the table.
 
 Every sweep since the seed is undone first, and each run is undone (and PostgreSQL
 vacuumed) before the next, as `sweep.py` does. Wall-clock seconds, summed over the
-batches; "total" includes the commits.
+batches; "total" is `sweep_checkups` itself, commits included.
 """
 
 import argparse
@@ -31,38 +31,37 @@ def main(argv=None):
     name = f"sweep-{vendor}-{args.steps}" + (f"-{args.tag}" if args.tag else "")
     # As sweep.py: DEBUG off (no query log kept) and a key of the run's own.
     setup_django({**database_env(args.db, name), "DEBUG": "0", "SECRET_KEY": token_urlsafe(50)})
-    from django.db import transaction
     from django.utils import timezone
 
     from bench.sweep import reset_due, undo_sweep
     from buddies.outbox import sweep
 
     reset_due()
+    parts = {"read": "due_batch", "claim": "claim", "write": "write_checkups"}
+    spent = dict.fromkeys(parts, 0.0)
+    for part, function in parts.items():
+        # Each part of sweep.sweep_checkups, timed where it calls it (a module global).
+        setattr(sweep, function, timed(getattr(sweep, function), spent, part))
     for run in range(1, args.repeat + 1):
         now = timezone.now()
-        parts = {"read": 0.0, "claim": 0.0, "write": 0.0}
-        after = None
+        spent.update(dict.fromkeys(parts, 0.0))
         started = time.perf_counter()
-        while True:
-            with transaction.atomic():
-                begun = time.perf_counter()
-                batch = sweep.due_batch(now, sweep.SWEEP_BATCH, after)
-                read = time.perf_counter()
-                if not batch:
-                    break
-                after = (batch[-1].checkup_due, batch[-1].pk)
-                claimed = sweep.claim(batch, now)
-                claim = time.perf_counter()
-                sweep.write_checkups(claimed, now)
-                parts["read"] += read - begun
-                parts["claim"] += claim - read
-                parts["write"] += time.perf_counter() - claim
-            if len(batch) < sweep.SWEEP_BATCH:
-                break
+        sweep.sweep_checkups(now)
         total = time.perf_counter() - started
-        figures = ", ".join(f"{part} {seconds:.3f} s" for part, seconds in parts.items())
+        figures = ", ".join(f"{part} {seconds:.3f} s" for part, seconds in spent.items())
         print(f"[sweep parts] {name} run {run}: {figures}, total {total:.3f} s", flush=True)
         undo_sweep(now)
+
+
+def timed(function, spent, part):
+    def wrapper(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[part] += time.perf_counter() - started
+
+    return wrapper
 
 
 if __name__ == "__main__":
