@@ -262,22 +262,24 @@ class FileAndConsoleBackend(BaseEmailBackend):
             )
         return len(email_messages)
 
-    @staticmethod
-    def forget(message_ids, addresses):
+    @classmethod
+    def forget(cls, message_ids, addresses):
         """Delete the written messages with one of `message_ids`, or sent to or from one
         of `addresses` (an account's deletion: nothing of the person left under var/).
 
-        Only the default mailer's folder, and only when it is this backend: mail handed
-        to SMTP or a provider has left the server.
+        Only the folders of mailers that are this backend: mail handed to SMTP or a
+        provider has left the server.
         """
-        mailer = settings.MAILERS.get("default", {})
-        if mailer.get("BACKEND") != "careerplan.mail.FileAndConsoleBackend":
-            return 0
-        folder = Path(mailer["OPTIONS"]["file_path"])
+        backend = f"{cls.__module__}.{cls.__qualname__}"
+        folders = [
+            Path(mailer["OPTIONS"]["file_path"])
+            for mailer in settings.MAILERS.values()
+            if mailer.get("BACKEND") == backend
+        ]
         message_ids = set(message_ids)
         addresses = {address.lower() for address in addresses if address}
         forgotten = 0
-        for eml in folder.glob("*.eml"):
+        for eml in (eml for folder in folders for eml in folder.glob("*.eml")):
             headers = BytesHeaderParser(policy=default_policy).parsebytes(eml.read_bytes())
             named = {
                 address.lower()
