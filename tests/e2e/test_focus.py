@@ -111,7 +111,9 @@ def test_another_year_of_the_journal_takes_the_keyboard_to_its_heading(page):
     heading = page.locator("#calendar-title")
     expect(heading).to_have_text(str(this_year - 1))
     expect(heading).to_be_focused()
-    # The whole page moved with it: the address, and the link back to this year.
+    # The whole page moved with it: the address, the title, and the link back to this year.
+    expect(page).to_have_title(f"Journal calendar {this_year - 1} · careerplan")
+    expect(page.locator("#calendar title")).to_have_count(0)
     expect(page).to_have_url(re.compile(rf"/journal/calendar/\?year={this_year - 1}$"))
     expect(page.get_by_role("link", name=str(this_year))).to_be_visible()
     expect(page.get_by_role("link", name=str(this_year - 2))).to_have_count(0)
